@@ -1,0 +1,493 @@
+"""The lifecycle store: the only module that imports `dataset`.
+
+All state of runs, sets, photos, name reservations, events and the learning log lives in one SQLite
+file. The schema is declared here and applied by named migrations (never grown by an insert with a
+new key). Every unit of work, reads included, runs in one short transaction under a process-wide lock,
+so the API threads and the pipeline worker can share one Store safely; SQLite's own locking (WAL,
+busy timeout) covers a second process such as the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import dataset
+from sqlalchemy.exc import IntegrityError
+
+from .errors import IllegalTransition, NotFound
+from .photo import JSON_FIELDS, Photo, PhotoSet, Run, RunStatus, Status, can_transition
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+_PHOTO_COLUMNS = """
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    set_id INTEGER NOT NULL REFERENCES sets(id),
+    original_path TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'received',
+    stage_done TEXT NOT NULL DEFAULT '',
+    failed_stage TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '',
+    sha256 TEXT NOT NULL DEFAULT '',
+    size_bytes INTEGER NOT NULL DEFAULT 0,
+    staged_path TEXT NOT NULL DEFAULT '',
+    datetime TEXT NOT NULL DEFAULT '',
+    year TEXT NOT NULL DEFAULT '',
+    camera TEXT NOT NULL DEFAULT '',
+    lens TEXT NOT NULL DEFAULT '',
+    width INTEGER NOT NULL DEFAULT 0,
+    height INTEGER NOT NULL DEFAULT 0,
+    exposure TEXT NOT NULL DEFAULT '',
+    aperture TEXT NOT NULL DEFAULT '',
+    iso INTEGER,
+    focal_length INTEGER,
+    gps TEXT,
+    orientation INTEGER NOT NULL DEFAULT 1,
+    artist TEXT NOT NULL DEFAULT '',
+    copyright TEXT NOT NULL DEFAULT '',
+    color_profile TEXT NOT NULL DEFAULT '',
+    exif_extra TEXT,
+    file_name TEXT NOT NULL DEFAULT '',
+    subject TEXT NOT NULL DEFAULT '',
+    location TEXT NOT NULL DEFAULT '',
+    category TEXT NOT NULL DEFAULT '',
+    model_input_path TEXT NOT NULL DEFAULT '',
+    preview_path TEXT NOT NULL DEFAULT '',
+    thumb_path TEXT NOT NULL DEFAULT '',
+    phash TEXT NOT NULL DEFAULT '',
+    sharpness REAL,
+    brightness REAL,
+    contrast REAL,
+    dup_group TEXT NOT NULL DEFAULT '',
+    dup_keeper INTEGER NOT NULL DEFAULT 0,
+    dup_flags TEXT,
+    qr REAL,
+    qc_status TEXT NOT NULL DEFAULT 'NA',
+    scores TEXT,
+    caption TEXT NOT NULL DEFAULT '',
+    alt_text TEXT NOT NULL DEFAULT '',
+    keywords TEXT NOT NULL DEFAULT '[]',
+    title TEXT NOT NULL DEFAULT '',
+    clip_hints TEXT,
+    ai_model TEXT NOT NULL DEFAULT '',
+    gate_status TEXT NOT NULL DEFAULT '',
+    gate_issues TEXT NOT NULL DEFAULT '[]',
+    needs_manual_text INTEGER NOT NULL DEFAULT 0,
+    series_index INTEGER NOT NULL DEFAULT 0,
+    series_count INTEGER NOT NULL DEFAULT 0,
+    web_path TEXT NOT NULL DEFAULT '',
+    thumb_web_path TEXT NOT NULL DEFAULT '',
+    catalog_id INTEGER,
+    publish_error TEXT NOT NULL DEFAULT '',
+    published_at TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL DEFAULT ''
+"""
+
+# Named migrations, applied in order, each once. Append only; never edit an applied one.
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    (
+        "0001_initial",
+        [
+            """CREATE TABLE runs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                status TEXT NOT NULL, stage TEXT NOT NULL DEFAULT '',
+                pause_reason TEXT NOT NULL DEFAULT '', pause_choices TEXT NOT NULL DEFAULT '[]',
+                options TEXT NOT NULL DEFAULT '{}',
+                created_at TEXT NOT NULL, updated_at TEXT NOT NULL, finished_at TEXT NOT NULL DEFAULT '')""",
+            """CREATE TABLE sets (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL REFERENCES runs(id),
+                subject TEXT NOT NULL, location TEXT NOT NULL, category TEXT NOT NULL,
+                hint_keywords TEXT NOT NULL DEFAULT '', sources TEXT NOT NULL DEFAULT '[]',
+                created_at TEXT NOT NULL)""",
+            f"CREATE TABLE photos ({_PHOTO_COLUMNS})",
+            "CREATE INDEX ix_photos_run ON photos(run_id, status)",
+            "CREATE INDEX ix_photos_status ON photos(status)",
+            "CREATE INDEX ix_photos_sha ON photos(sha256)",
+            """CREATE TABLE names (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, name_key TEXT NOT NULL,
+                photo_id INTEGER NOT NULL, reserved_at TEXT NOT NULL)""",
+            "CREATE UNIQUE INDEX ux_names_key ON names(name_key)",
+            "CREATE INDEX ix_names_photo ON names(photo_id)",
+            """CREATE TABLE events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, kind TEXT NOT NULL,
+                run_id INTEGER, photo_id INTEGER, detail TEXT NOT NULL DEFAULT '{}')""",
+            "CREATE INDEX ix_events_photo ON events(photo_id)",
+            "CREATE INDEX ix_events_run ON events(run_id)",
+            """CREATE TABLE skipped (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL, path TEXT NOT NULL,
+                reason TEXT NOT NULL, created_at TEXT NOT NULL)""",
+            """CREATE TABLE learning_log (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, photo_id INTEGER NOT NULL,
+                file_name TEXT NOT NULL DEFAULT '', field TEXT NOT NULL, ai_value TEXT NOT NULL DEFAULT '',
+                human_value TEXT NOT NULL DEFAULT '', decision TEXT NOT NULL DEFAULT '')""",
+            """CREATE TABLE vocabulary (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, value TEXT NOT NULL,
+                created_at TEXT NOT NULL)""",
+            "CREATE UNIQUE INDEX ux_vocabulary ON vocabulary(kind, value)",
+        ],
+    ),
+]
+
+PHOTO_FIELD_NAMES = tuple(f.name for f in fields(Photo))
+
+
+def _encode(key: str, value: Any) -> Any:
+    if key in JSON_FIELDS:
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Status):
+        return value.value
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+class Store:
+    """Intention-named operations over the lifecycle database."""
+
+    def __init__(self, db_path: Path | str) -> None:
+        self.path = Path(db_path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = dataset.connect(
+            f"sqlite:///{self.path}",
+            engine_kwargs={"connect_args": {"check_same_thread": False, "timeout": 30}},
+            on_connect_statements=["PRAGMA busy_timeout=30000", "PRAGMA foreign_keys=ON"],
+        )
+        self._lock = threading.RLock()
+        self._depth = threading.local()
+        self._migrate()
+
+    # -- plumbing ---------------------------------------------------------------------------
+    @contextmanager
+    def _tx(self) -> Iterator[Any]:
+        """One short transaction; re-entrant on the same thread (inner blocks join the outer)."""
+        with self._lock:
+            depth = getattr(self._depth, "n", 0)
+            if depth:
+                self._depth.n = depth + 1
+                try:
+                    yield self._db
+                finally:
+                    self._depth.n = depth
+                return
+            self._depth.n = 1
+            try:
+                with self._db as db:
+                    yield db
+            finally:
+                self._depth.n = 0
+
+    def _migrate(self) -> None:
+        with self._tx() as db:
+            db.query("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+            done = {r["name"] for r in db.query("SELECT name FROM schema_migrations")}
+            for name, statements in MIGRATIONS:
+                if name in done:
+                    continue
+                for sql in statements:
+                    db.query(sql)
+                db["schema_migrations"].insert({"name": name, "applied_at": now()})
+
+    def applied_migrations(self) -> list[str]:
+        with self._tx() as db:
+            return [r["name"] for r in db.query("SELECT name FROM schema_migrations ORDER BY name")]
+
+    def table_columns(self, table: str) -> list[str]:
+        with self._tx() as db:
+            return [r["name"] for r in db.query(f"PRAGMA table_info({table})")]
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- runs and sets ----------------------------------------------------------------------
+    @staticmethod
+    def _run(row: dict[str, Any]) -> Run:
+        return Run(
+            id=row["id"], status=row["status"], stage=row["stage"], pause_reason=row["pause_reason"],
+            pause_choices=json.loads(row["pause_choices"]), options=json.loads(row["options"]),
+            created_at=row["created_at"], updated_at=row["updated_at"], finished_at=row["finished_at"],
+        )
+
+    def add_run(self, options: dict[str, Any] | None = None) -> Run:
+        with self._tx() as db:
+            ts = now()
+            run_id = db["runs"].insert({
+                "status": RunStatus.RUNNING.value, "options": json.dumps(options or {}),
+                "created_at": ts, "updated_at": ts,
+            })
+            self.record_event("run_created", run_id=run_id)
+            return self.get_run(run_id)
+
+    def get_run(self, run_id: int) -> Run:
+        with self._tx() as db:
+            row = db["runs"].find_one(id=run_id)
+        if row is None:
+            raise NotFound(f"There is no run {run_id}.")
+        return self._run(row)
+
+    def list_runs(self, status: Sequence[str] | str | None = None) -> list[Run]:
+        with self._tx() as db:
+            query: dict[str, Any] = {}
+            if status is not None:
+                query["status"] = [status] if isinstance(status, str) else list(status)
+            return [self._run(r) for r in db["runs"].find(order_by=["-id"], **query)]
+
+    def set_run_status(self, run_id: int, status: RunStatus | str, *, stage: str | None = None,
+                       pause_reason: str = "", pause_choices: Sequence[str] = ()) -> Run:
+        status = RunStatus(status)
+        with self._tx() as db:
+            row: dict[str, Any] = {
+                "id": run_id, "status": status.value, "updated_at": now(), "pause_reason": pause_reason,
+                "pause_choices": json.dumps(list(pause_choices)),
+            }
+            if stage is not None:
+                row["stage"] = stage
+            if status in (RunStatus.DONE, RunStatus.CANCELLED, RunStatus.ROLLED_BACK):
+                row["finished_at"] = now()
+            db["runs"].update(row, ["id"])
+            self.record_event("run_status", run_id=run_id, status=status.value, reason=pause_reason)
+            return self.get_run(run_id)
+
+    def update_run_options(self, run_id: int, **options: Any) -> Run:
+        with self._tx() as db:
+            run = self.get_run(run_id)
+            merged = {**run.options, **options}
+            db["runs"].update({"id": run_id, "options": json.dumps(merged), "updated_at": now()}, ["id"])
+            return self.get_run(run_id)
+
+    def add_set(self, run_id: int, subject: str, location: str, category: str,
+                hint_keywords: str = "", sources: Sequence[str] = ()) -> PhotoSet:
+        with self._tx() as db:
+            set_id = db["sets"].insert({
+                "run_id": run_id, "subject": subject, "location": location, "category": category,
+                "hint_keywords": hint_keywords, "sources": json.dumps(list(sources)), "created_at": now(),
+            })
+            return self.get_set(set_id)
+
+    @staticmethod
+    def _set(row: dict[str, Any]) -> PhotoSet:
+        return PhotoSet(
+            id=row["id"], run_id=row["run_id"], subject=row["subject"], location=row["location"],
+            category=row["category"], hint_keywords=row["hint_keywords"], sources=json.loads(row["sources"]),
+            created_at=row["created_at"],
+        )
+
+    def get_set(self, set_id: int) -> PhotoSet:
+        with self._tx() as db:
+            row = db["sets"].find_one(id=set_id)
+        if row is None:
+            raise NotFound(f"There is no set {set_id}.")
+        return self._set(row)
+
+    def sets_for_run(self, run_id: int) -> list[PhotoSet]:
+        with self._tx() as db:
+            return [self._set(r) for r in db["sets"].find(run_id=run_id, order_by=["id"])]
+
+    # -- photos -----------------------------------------------------------------------------
+    def add_photo(self, run_id: int, set_id: int, original_path: str, original_name: str,
+                  size_bytes: int = 0, **fields_: Any) -> Photo:
+        with self._tx() as db:
+            ps = self.get_set(set_id)
+            ts = now()
+            row = {
+                "run_id": run_id, "set_id": set_id, "original_path": original_path,
+                "original_name": original_name, "size_bytes": size_bytes, "status": Status.RECEIVED.value,
+                "subject": ps.subject, "location": ps.location, "category": ps.category,
+                "created_at": ts, "updated_at": ts,
+            }
+            row.update({k: _encode(k, v) for k, v in fields_.items()})
+            photo_id = db["photos"].insert(row)
+            return self.get_photo(photo_id)
+
+    def get_photo(self, photo_id: int) -> Photo:
+        with self._tx() as db:
+            row = db["photos"].find_one(id=photo_id)
+        if row is None:
+            raise NotFound(f"There is no photo {photo_id}.")
+        return Photo.from_row(row)
+
+    def photos(self, *, run_id: int | None = None, status: Sequence[str] | str | None = None,
+               set_id: int | None = None, ids: Sequence[int] | None = None) -> list[Photo]:
+        query: dict[str, Any] = {}
+        if run_id is not None:
+            query["run_id"] = run_id
+        if set_id is not None:
+            query["set_id"] = set_id
+        if status is not None:
+            query["status"] = [status] if isinstance(status, str) else [str(s) for s in status]
+        if ids is not None:
+            query["id"] = list(ids)
+        with self._tx() as db:
+            return [Photo.from_row(r) for r in db["photos"].find(order_by=["id"], **query)]
+
+    def count_by_status(self, run_id: int | None = None) -> dict[str, int]:
+        sql = "SELECT status, COUNT(*) AS n FROM photos"
+        params: dict[str, Any] = {}
+        if run_id is not None:
+            sql += " WHERE run_id = :run_id"
+            params["run_id"] = run_id
+        with self._tx() as db:
+            return {r["status"]: r["n"] for r in db.query(sql + " GROUP BY status", **params)}
+
+    def update_photo(self, photo_id: int, **changes: Any) -> Photo:
+        if "status" in changes:
+            raise IllegalTransition("Status changes go through Store.advance().")
+        unknown = set(changes) - set(PHOTO_FIELD_NAMES)
+        if unknown:
+            raise ValueError(f"unknown photo field(s): {sorted(unknown)}")
+        with self._tx() as db:
+            self.get_photo(photo_id)
+            row = {k: _encode(k, v) for k, v in changes.items()}
+            row.update(id=photo_id, updated_at=now())
+            db["photos"].update(row, ["id"])
+            return self.get_photo(photo_id)
+
+    def advance(self, photo_id: int, new_status: Status | str, **changes: Any) -> Photo:
+        """Move a photo to `new_status` if the transition table allows it, with field changes."""
+        new_status = Status(new_status)
+        with self._tx() as db:
+            photo = self.get_photo(photo_id)
+            if not can_transition(photo.status, new_status):
+                raise IllegalTransition(
+                    f"Photo {photo_id} cannot go from {photo.status} to {new_status.value}."
+                )
+            row = {k: _encode(k, v) for k, v in changes.items()}
+            row.update(id=photo_id, status=new_status.value, updated_at=now())
+            db["photos"].update(row, ["id"])
+            self.record_event("status", photo_id=photo_id, run_id=photo.run_id,
+                              src=photo.status, dst=new_status.value)
+            return self.get_photo(photo_id)
+
+    def delete_unpublished(self, run_id: int) -> int:
+        """Remove a rolled-back run's photo rows (published ones stay); events are kept for audit."""
+        with self._tx() as db:
+            keep = Status.PUBLISHED.value
+            n = db["photos"].count(run_id=run_id, status={"!=": keep})
+            db.query("DELETE FROM photos WHERE run_id = :r AND status != :k", r=run_id, k=keep)
+            return int(n)
+
+    def find_by_hash(self, sha256: str) -> list[Photo]:
+        live = [s.value for s in Status if s not in (Status.REJECTED, Status.FAILED)]
+        with self._tx() as db:
+            return [Photo.from_row(r) for r in db["photos"].find(sha256=sha256, status=live)]
+
+    def find_by_original(self, original_name: str, category: str, location: str) -> list[Photo]:
+        live = [s.value for s in Status if s not in (Status.REJECTED, Status.FAILED)]
+        with self._tx() as db:
+            rows = db.query(
+                "SELECT * FROM photos WHERE original_name = :n COLLATE NOCASE AND category = :c COLLATE NOCASE"
+                " AND location = :l COLLATE NOCASE",
+                n=original_name, c=category, l=location,
+            )
+            return [Photo.from_row(r) for r in rows if r["status"] in live]
+
+    def known_values(self, column: str) -> list[str]:
+        if column not in ("location", "category", "subject"):
+            raise ValueError(column)
+        with self._tx() as db:
+            rows = db.query(f"SELECT DISTINCT {column} AS v FROM sets WHERE {column} != '' ORDER BY v")
+            return [r["v"] for r in rows]
+
+    # -- names ------------------------------------------------------------------------------
+    def reserve_name(self, name: str, photo_id: int) -> bool:
+        """Reserve `name` for a photo; False when it is taken (case-insensitively) by another."""
+        try:
+            with self._tx() as db:
+                db["names"].insert({"name": name, "name_key": name.casefold(), "photo_id": photo_id,
+                                    "reserved_at": now()})
+                self.record_event("name_reserved", photo_id=photo_id, name=name)
+            return True
+        except IntegrityError:
+            return False
+
+    def release_name(self, photo_id: int) -> list[str]:
+        with self._tx() as db:
+            names = [r["name"] for r in db["names"].find(photo_id=photo_id)]
+            db["names"].delete(photo_id=photo_id)
+            for name in names:
+                self.record_event("name_released", photo_id=photo_id, name=name)
+            return names
+
+    def release_name_only(self, photo_id: int, name: str) -> None:
+        """Release one specific name of a photo (after a rename reserved the new one)."""
+        with self._tx() as db:
+            db["names"].delete(photo_id=photo_id, name_key=name.casefold())
+            self.record_event("name_released", photo_id=photo_id, name=name)
+
+    def name_owner(self, name: str) -> int | None:
+        with self._tx() as db:
+            row = db["names"].find_one(name_key=name.casefold())
+            return None if row is None else int(row["photo_id"])
+
+    def reserved_names_like(self, prefix: str) -> list[str]:
+        with self._tx() as db:
+            rows = db["names"].find(name_key={"startswith": prefix.casefold()})
+            return [r["name"] for r in rows]
+
+    # -- events, skips, learning log, vocabulary ---------------------------------------------
+    def record_event(self, kind: str, *, photo_id: int | None = None, run_id: int | None = None,
+                     **detail: Any) -> None:
+        with self._tx() as db:
+            db["events"].insert({"ts": now(), "kind": kind, "photo_id": photo_id, "run_id": run_id,
+                                 "detail": json.dumps(detail, ensure_ascii=False, default=str)})
+
+    def events(self, *, photo_id: int | None = None, run_id: int | None = None,
+               kind: str | None = None) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {}
+        if photo_id is not None:
+            query["photo_id"] = photo_id
+        if run_id is not None:
+            query["run_id"] = run_id
+        if kind is not None:
+            query["kind"] = kind
+        with self._tx() as db:
+            return [{**dict(r), "detail": json.loads(r["detail"])}
+                    for r in db["events"].find(order_by=["id"], **query)]
+
+    def skip(self, run_id: int, path: str, reason: str) -> None:
+        with self._tx() as db:
+            db["skipped"].insert({"run_id": run_id, "path": path, "reason": reason, "created_at": now()})
+
+    def skipped(self, run_id: int) -> list[dict[str, Any]]:
+        with self._tx() as db:
+            return [{"path": r["path"], "reason": r["reason"]}
+                    for r in db["skipped"].find(run_id=run_id, order_by=["id"])]
+
+    def log_learning(self, photo_id: int, field: str, ai_value: Any, human_value: Any,
+                     decision: str = "") -> None:
+        def text(v: Any) -> str:
+            return ", ".join(v) if isinstance(v, list) else ("" if v is None else str(v))
+
+        with self._tx() as db:
+            photo = self.get_photo(photo_id)
+            db["learning_log"].insert({
+                "ts": now(), "photo_id": photo_id, "file_name": photo.file_name, "field": field,
+                "ai_value": text(ai_value), "human_value": text(human_value), "decision": decision,
+            })
+
+    def learning_log(self, photo_id: int | None = None) -> list[dict[str, Any]]:
+        with self._tx() as db:
+            query = {} if photo_id is None else {"photo_id": photo_id}
+            return [dict(r) for r in db["learning_log"].find(order_by=["id"], **query)]
+
+    def add_vocabulary(self, kind: str, value: str) -> None:
+        with self._tx() as db:
+            if db["vocabulary"].find_one(kind=kind, value=value) is None:
+                db["vocabulary"].insert({"kind": kind, "value": value, "created_at": now()})
+
+    def vocabulary(self, kind: str) -> list[str]:
+        with self._tx() as db:
+            return [r["value"] for r in db["vocabulary"].find(kind=kind, order_by=["value"])]
