@@ -1,0 +1,131 @@
+"""The JSON API: token on every route, one error shape, and the review/publish routes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from backend.api import create_app
+from backend.photo import Status
+
+TOKEN = "t0ken-for-tests"
+
+ROUTES = [
+    ("GET", "/"), ("GET", "/api/health"), ("GET", "/api/state"), ("GET", "/api/known"),
+    ("POST", "/api/sets/preview"), ("POST", "/api/runs"), ("GET", "/api/runs"), ("GET", "/api/runs/1"),
+    ("POST", "/api/runs/1/pause"), ("GET", "/api/runs/1/report"), ("GET", "/api/events"),
+    ("GET", "/api/photos"), ("GET", "/api/photos/1"), ("PATCH", "/api/photos/1"),
+    ("POST", "/api/photos/1/approve"), ("POST", "/api/photos/bulk"), ("GET", "/api/photos/1/thumb"),
+    ("GET", "/api/photos/1/preview"), ("GET", "/api/names/check"), ("GET", "/api/spell"),
+    ("POST", "/api/spell/keep"), ("GET", "/api/ai/status"), ("POST", "/api/ai/pull"),
+    ("GET", "/api/publish"), ("POST", "/api/publish"),
+]
+
+
+@pytest.fixture
+def client(services) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    app = create_app(services, TOKEN)
+    app.testing = True
+    with app.test_client() as c:
+        yield c
+
+
+def _h() -> dict[str, str]:
+    return {"X-Auth-Token": TOKEN}
+
+
+def _assert_error_shape(resp: Any, status: int, code: str | None = None) -> None:
+    assert resp.status_code == status
+    body = resp.get_json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "status"}
+    assert body["error"]["status"] == status and body["error"]["message"]
+    if code:
+        assert body["error"]["code"] == code
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_every_route_refuses_a_missing_or_wrong_token(client: Any, method: str, path: str) -> None:
+    _assert_error_shape(client.open(path, method=method), 401, "unauthorized")
+    _assert_error_shape(client.open(path, method=method, headers={"X-Auth-Token": "nope"}), 401, "unauthorized")
+
+
+def test_static_frontend_files_need_no_token_but_index_does(client: Any) -> None:
+    _assert_error_shape(client.get("/"), 401)
+    with client.get(f"/?token={TOKEN}") as page:
+        assert page.status_code == 200 and b"<html" in page.data.lower()
+    with client.get("/static/js/api.js") as script:
+        assert script.status_code == 200
+
+
+def test_health_with_token(client: Any) -> None:
+    assert client.get("/api/health", headers=_h()).get_json()["ok"] is True
+
+
+def test_unknown_route_and_bad_json_use_the_error_shape(client: Any) -> None:
+    _assert_error_shape(client.get("/api/nope", headers=_h()), 404)
+    resp = client.post("/api/runs", data="{not json", headers={**_h(), "Content-Type": "application/json"})
+    _assert_error_shape(resp, 400, "invalid_input")
+    _assert_error_shape(client.get("/api/photos/42", headers=_h()), 404, "not_found")
+    _assert_error_shape(client.get("/api/photos?status=bogus", headers=_h()), 400, "invalid_input")
+    _assert_error_shape(client.post("/api/runs", json={"sets": []}, headers=_h()), 400, "invalid_input")
+    _assert_error_shape(client.post("/api/publish", json={}, headers=_h()), 400, "invalid_input")
+
+
+def test_preview_refuses_overlong_names_and_reports_skips(client: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.new("RGB", (320, 240), (90, 120, 150)).save(folder / "a.jpg")
+    (folder / "notes.txt").write_text("not a photo")
+    resp = client.post("/api/sets/preview", headers=_h(), json={
+        "paths": [str(folder)], "subject": "Oystercatcher", "location": "Texel_Netherlands", "category": "Birds"})
+    body = resp.get_json()
+    assert body["files"] == 1 and body["name_preview"].startswith("Oystercatcher_Texel_Netherlands_Birds")
+    assert body["name_too_long"] is False
+    assert [s["path"] for s in body["skipped"]] == [str(folder / "notes.txt")]
+    long = client.post("/api/sets/preview", headers=_h(), json={
+        "paths": [str(folder)], "subject": "Very " * 40, "location": "X", "category": "Y"}).get_json()
+    assert long["name_too_long"] is True
+    refused = client.post("/api/runs", headers=_h(), json={"sets": [
+        {"paths": [str(folder)], "subject": "Very " * 40, "location": "X", "category": "Y"}]})
+    _assert_error_shape(refused, 400, "invalid_input")
+
+
+def test_review_routes_edit_approve_reject(client: Any, services) -> None:  # type: ignore[no-untyped-def]
+    store = services.store
+    run = store.add_run({})
+    ps = store.add_set(run.id, "Gull", "Texel_Netherlands", "Birds")
+    ids = []
+    for i in range(2):
+        p = store.add_photo(run.id, ps.id, f"/in/{i}.jpg", f"{i}.jpg")
+        store._db["photos"].update({"id": p.id, "status": Status.IN_REVIEW.value}, ["id"])
+        assert store.reserve_name(f"Gull_Texel_Netherlands_Birds_Photography_00{i + 1}.JPG", p.id)
+        store.update_photo(p.id, file_name=f"Gull_Texel_Netherlands_Birds_Photography_00{i + 1}.JPG")
+        ids.append(p.id)
+    refused = client.post(f"/api/photos/{ids[0]}/approve", headers=_h())
+    _assert_error_shape(refused, 400, "invalid_input")  # no text yet: a human must write or accept it
+    edited = client.patch(f"/api/photos/{ids[0]}", headers=_h(), json={
+        "caption": "A herring gull stands on wet sand at low tide.", "alt_text": "Grey and white gull on a beach.",
+        "keywords": "gull, beach, Gull , tide"}).get_json()["photo"]
+    assert edited["keywords"] == ["gull", "beach", "tide"]
+    taken = client.patch(f"/api/photos/{ids[0]}", headers=_h(),
+                         json={"file_name": "Gull_Texel_Netherlands_Birds_Photography_002.JPG"})
+    _assert_error_shape(taken, 409, "conflict")
+    assert client.post(f"/api/photos/{ids[0]}/approve", headers=_h()).get_json()["photo"]["status"] == "approved"
+    bulk = client.post("/api/photos/bulk", headers=_h(), json={"ids": ids, "action": "reject"}).get_json()
+    assert [r["ok"] for r in bulk["results"]] == [True, True]
+    assert store.name_owner("Gull_Texel_Netherlands_Birds_Photography_002.JPG") is None
+    assert client.get("/api/state", headers=_h()).get_json()["counts"] == {"rejected": 2}
+
+
+def test_name_check_route(client: Any) -> None:
+    ok = client.get("/api/names/check?name=Gull_Texel_001.JPG", headers=_h()).get_json()
+    assert ok["ok"] is True and ok["max"] == 150
+    bad = client.get("/api/names/check?name=" + "A" * 160 + ".JPG", headers=_h()).get_json()
+    assert bad["ok"] is False and "164 characters" in bad["reason"]
+    spaced = client.get("/api/names/check?name=Gull Texel.JPG", headers=_h()).get_json()
+    assert spaced["ok"] is False and "letters, digits" in spaced["reason"]
