@@ -25,8 +25,7 @@ from .events import EventBus
 from .photo import Photo, Run, RunStatus, Status
 from .publish.catalog import Catalog
 from .settings import Settings
-from .stages import StageContext
-from .stages import dedupe, derive, exif, gate, name, prefill, stage_copy, validate
+from .stages import StageContext, dedupe, derive, exif, gate, name, prefill, stage_copy, validate
 from .store import Store
 
 
