@@ -141,7 +141,7 @@ def create_app(services: Services, token: str) -> Flask:
         for spec in sets:
             if not isinstance(spec, dict) or not isinstance(spec.get("paths"), list) or not spec["paths"]:
                 raise InvalidInput("Each set needs its folders or photos.")
-            item = {"paths": [str(p) for p in spec["paths"]], "subject": _text(spec, "subject"),
+            item: dict[str, Any] = {"paths": [str(p) for p in spec["paths"]], "subject": _text(spec, "subject"),
                     "location": _text(spec, "location"), "category": _text(spec, "category"),
                     "hint_keywords": _text(spec, "hint_keywords", required=False)}
             name = preflight.naming.preview(s, subject=item["subject"], location=item["location"],

@@ -106,11 +106,11 @@ def cmd_run(args: argparse.Namespace, services: Services) -> int:
 
 def cmd_status(args: argparse.Namespace, services: Services) -> int:
     runs = [services.runner.snapshot(r.id) for r in services.store.list_runs()]
-    data = {"counts": services.store.count_by_status(), "runs": runs}
+    counts = services.store.count_by_status()
     if args.json:
-        _print_json(data)
+        _print_json({"counts": counts, "runs": runs})
     else:
-        for status, n in sorted(data["counts"].items()):
+        for status, n in sorted(counts.items()):
             print(f"{status:12} {n}")
     return 0
 

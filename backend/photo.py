@@ -173,9 +173,7 @@ class Photo:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-_NULLABLE = frozenset(
-    f.name for f in fields(Photo) if f.default is None  # type: ignore[misc]
-)
+_NULLABLE = frozenset(f.name for f in fields(Photo) if f.default is None)
 
 
 @dataclass

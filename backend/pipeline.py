@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing import get_context
 from types import ModuleType
 from typing import Any
@@ -258,7 +259,7 @@ class Runner:
             for photo in todo:
                 if stop():
                     return
-                self._settle(ctx, stage, photo, lambda p=photo: stage.module.run(ctx, p))
+                self._settle(ctx, stage, photo, partial(stage.module.run, ctx, photo))
         elif stage.kind == "pool":
             self._run_pool(ctx, stage, todo)
         else:
@@ -267,7 +268,7 @@ class Runner:
                 return
             for photo_id, outcome in stage.module.run_batch(ctx, todo):
                 photo = by_id[photo_id]
-                self._settle(ctx, stage, photo, lambda o=outcome: _raise_or_return(o))
+                self._settle(ctx, stage, photo, partial(_raise_or_return, outcome))
                 if stop():
                     return
 
@@ -291,8 +292,7 @@ class Runner:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 photo = pending.pop(future)
-                self._settle(ctx, stage, photo,
-                             lambda f=future, p=photo: stage.module.apply(ctx, p, _pool_result(stage, f)))
+                self._settle(ctx, stage, photo, partial(_apply_pooled, ctx, stage, photo, future))
 
     def _settle(self, ctx: StageContext, stage: Stage, photo: Photo,
                 produce: Callable[[], dict[str, Any]]) -> None:
@@ -380,11 +380,13 @@ def _raise_or_return(outcome: dict[str, Any] | StageError) -> dict[str, Any]:
     return outcome
 
 
-def _pool_result(stage: Stage, future: Future[Any]) -> Any:
+def _apply_pooled(ctx: StageContext, stage: Stage, photo: Photo, future: Future[Any]) -> dict[str, Any]:
     try:
-        return future.result()
+        result = future.result()
     except AppError as exc:
         raise StageError(stage.name, getattr(exc, "reason", exc.message)) from exc
+    updates: dict[str, Any] = stage.module.apply(ctx, photo, result)
+    return updates
 
 
 def _alive(pid: int) -> bool:

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -116,7 +117,7 @@ class Publisher:
         paths = local.site_paths(s.site_dir, year, folder_key(photo.category, s), photo.file_name)
         try:
             size = imaging.render_publish(
-                photo.staged_path, paths.web, paths.thumb, web_size=s.web_size, thumb_size=s.thumb_size,
+                Path(photo.staged_path), paths.web, paths.thumb, web_size=s.web_size, thumb_size=s.thumb_size,
                 quality=s.web_quality, watermark_text=s.watermark_text,
             )
             catalog_id = self.catalog.upsert(catalog_row(photo, s, paths, size))
