@@ -19,7 +19,7 @@ from flask import Flask, Response, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
 from . import __version__, preflight, review, spelling
-from .errors import AppError, InvalidInput, NotFound, Unauthorized
+from .errors import AppError, Conflict, InvalidInput, NotFound, Unauthorized
 from .photo import REVIEWABLE, Photo, RunStatus, Status
 from .pipeline import create_run
 from .services import Services
@@ -113,7 +113,8 @@ def create_app(services: Services, token: str) -> Flask:
             "interrupted": [r for r in runs if r["status"] == RunStatus.INTERRUPTED.value],
             "settings": {"data_dir": str(s.data_dir), "site_dir": str(s.site_dir),
                          "name_pattern": s.name_pattern, "name_max_length": s.name_max_length,
-                         "ollama_hosts": list(s.ollama_hosts), "ollama_model": s.ollama_model},
+                         "ollama_hosts": list(s.ollama_hosts), "ollama_model": s.ollama_model,
+                         "on_ai_unavailable": s.on_ai_unavailable},
             "publish": services.publisher.job.to_dict(),
         })
 
@@ -172,6 +173,11 @@ def create_app(services: Services, token: str) -> Flask:
     def list_runs() -> Response:
         return jsonify({"runs": [r.__dict__ for r in store.list_runs()]})
 
+    @app.get("/api/runs/interrupted")
+    def interrupted_runs() -> Response:
+        runs = store.list_runs(status=RunStatus.INTERRUPTED.value)
+        return jsonify({"runs": [{**r.__dict__, "counts": store.count_by_status(r.id)} for r in runs]})
+
     @app.get("/api/runs/<int:run_id>")
     def get_run(run_id: int) -> Response:
         return jsonify({**runner.snapshot(run_id), "skipped": store.skipped(run_id),
@@ -227,8 +233,14 @@ def create_app(services: Services, token: str) -> Flask:
         for st in statuses:
             if st not in {x.value for x in Status}:
                 raise InvalidInput(f"Unknown status '{st}'.")
-        set_id = request.args.get("set_id", type=int)
-        photos = store.photos(status=statuses, set_id=set_id)
+        photos = store.photos(status=statuses, set_id=request.args.get("set_id", type=int),
+                              run_id=request.args.get("run_id", type=int))
+        words = request.args.get("q", "").casefold().split()
+        if words:
+            def text(p: Photo) -> str:
+                return " ".join([p.file_name, p.caption, p.alt_text, *p.keywords]).casefold()
+
+            photos = [p for p in photos if all(w in text(p) for w in words)]
         return jsonify({"photos": [photo_summary(p) for p in photos]})
 
     @app.get("/api/photos/<int:photo_id>")
@@ -283,7 +295,10 @@ def create_app(services: Services, token: str) -> Flask:
         for name in fields:
             value = getattr(photo, name)
             if value and Path(value).is_file():
-                return send_file(value, mimetype="image/jpeg", max_age=3600)
+                resp = send_file(value, mimetype="image/jpeg", max_age=3600, conditional=True)
+                resp.cache_control.public = False
+                resp.cache_control.private = True
+                return resp
         raise NotFound(f"Photo {photo_id} has no image to show yet.")
 
     @app.get("/api/photos/<int:photo_id>/thumb")
@@ -302,14 +317,18 @@ def create_app(services: Services, token: str) -> Flask:
     @app.get("/api/spell")
     def spell() -> Response:
         extra = [w for lst in preflight.known(services).values() for v in lst for w in v.replace("_", " ").split()]
-        return jsonify({"misspelled": spelling.check(request.args.get("text", ""), store.vocabulary("spell"),
-                                                      extra)})
+        try:
+            found = spelling.check(request.args.get("text", ""), store.vocabulary("spell"), extra)
+        except spelling.Unavailable as exc:
+            return jsonify({"misspelled": [], "enabled": False, "reason": str(exc)})
+        return jsonify({"misspelled": found, "enabled": True})
 
     @app.post("/api/spell/keep")
     def spell_keep() -> Response:
-        word = _text(_body(), "word")
-        store.add_vocabulary("spell", word.casefold())
-        return jsonify({"ok": True, "word": word})
+        words = _text(_body(), "word").split()
+        for word in words:
+            store.add_vocabulary("spell", word.casefold())
+        return jsonify({"ok": True, "words": words})
 
     @app.get("/api/ai/status")
     def ai_status() -> Response:
@@ -336,6 +355,8 @@ def create_app(services: Services, token: str) -> Flask:
 
     @app.post("/api/publish")
     def publish() -> tuple[Response, int]:
+        if services.publisher.busy:
+            raise Conflict("Publishing is already running; wait for it to finish.")
         data = _body()
         ids = _ids(data) if "ids" in data else None
         approved = store.photos(status=Status.APPROVED.value, ids=ids)

@@ -142,7 +142,7 @@ def cmd_publish(args: argparse.Namespace, services: Services) -> int:
     if args.json:
         _print_json(job.to_dict())
     if job.failed:
-        raise CliError(f"{job.failed} of {job.total} photo(s) failed to publish: {job.errors[0]['error']}")
+        raise CliError(f"{job.failed} of {job.total} photo(s) failed to publish: {job.errors[0]['message']}")
     return 0
 
 

@@ -51,6 +51,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("gate", "Quality gate", gate, "batch"),
 )
 STAGE_INDEX = {s.name: i for i, s in enumerate(STAGES)}
+PROGRESS_INTERVAL_S = 0.25
 TERMINAL = {Status.FAILED.value, Status.QUARANTINED.value, Status.REJECTED.value, Status.PUBLISHED.value}
 
 
@@ -71,6 +72,7 @@ class _RunState:
     pause: threading.Event = field(default_factory=threading.Event)
     cancel: threading.Event = field(default_factory=threading.Event)
     rates: dict[str, _Rate] = field(default_factory=dict)
+    last_emit: float = 0.0
 
 
 class Runner:
@@ -228,6 +230,7 @@ class Runner:
                     self.bus.publish({"type": "run", "run": run.__dict__})
                     return run
                 rate.finished = time.monotonic()
+                self._emit_progress(run_id)
                 if todo and rate.done:
                     self.store.record_event("stage_rate", run_id=run_id, stage=stage.name,
                                             seconds_per_photo=(rate.finished - rate.started) / rate.done)
@@ -320,12 +323,20 @@ class Runner:
         except Exception as exc:  # an unexpected bug fails this photo, not the run
             cleanup.fail_photo(self.store, photo.id, stage.name, f"unexpected error: {exc!r}")
         rate.done += 1
-        self._emit_progress(ctx.run_id, photo_id=photo.id)
+        self._emit_progress(ctx.run_id, photo_id=photo.id, force=False)
 
     # -- progress ----------------------------------------------------------------------------
-    def _emit_progress(self, run_id: int, photo_id: int | None = None) -> None:
-        self.bus.publish({"type": "progress", "run_id": run_id, "photo_id": photo_id,
-                          **self.snapshot(run_id)})
+    def _emit_progress(self, run_id: int, photo_id: int | None = None, *, force: bool = True) -> None:
+        """Publish a progress snapshot; per-photo calls are throttled (a snapshot reads the whole run)."""
+        if photo_id is not None:
+            photo = self.store.get_photo(photo_id)
+            self.bus.publish({"type": "photo", "run_id": run_id, "id": photo_id, "status": photo.status})
+        state = self._state(run_id)
+        now = time.monotonic()
+        if not force and now - state.last_emit < PROGRESS_INTERVAL_S:
+            return
+        state.last_emit = now
+        self.bus.publish({"type": "progress", "run_id": run_id, **self.snapshot(run_id)})
 
     def snapshot(self, run_id: int) -> dict[str, Any]:
         """Per-stage counts from the store, with rates and an ETA from rates measured in this run

@@ -48,6 +48,7 @@ def preview(services: Services, paths: list[str], subject: str, location: str, c
         "name_preview": name,
         "name_too_long": len(name) > s.name_max_length,
         "name_max": s.name_max_length,
+        "max": s.name_max_length,
         "flags": flags_for(services, files, category, location),
         "known": known(services),
     }

@@ -16,13 +16,20 @@ CORE_WORDS = frozenset({"macro", "bokeh", "cityscape", "cityscapes", "waterscape
                         "jpeg", "drone", "timelapse", "astrophotography", "photography"})
 
 
+class Unavailable(Exception):
+    """The dictionary could not be loaded; the UI shows spellcheck as off with this reason."""
+
+
 def _spell() -> Any:
     global _checker
     with _lock:
         if _checker is None:
-            from spellchecker import SpellChecker
+            try:
+                from spellchecker import SpellChecker
 
-            _checker = SpellChecker(distance=2)
+                _checker = SpellChecker(distance=2)
+            except (ImportError, OSError, ValueError) as exc:
+                raise Unavailable(f"the English dictionary could not be loaded ({exc})") from exc
         return _checker
 
 

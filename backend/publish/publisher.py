@@ -25,6 +25,7 @@ from .catalog import Catalog
 
 @dataclass
 class PublishJob:
+    id: int = 0
     status: str = "idle"  # idle | running | done
     total: int = 0
     done: int = 0
@@ -84,7 +85,7 @@ class Publisher:
             raise Conflict("Publishing is already running.")
         try:
             photos = self.store.photos(status=Status.APPROVED.value, ids=ids)
-            self.job = PublishJob(status="running", total=len(photos),
+            self.job = PublishJob(id=self.job.id + 1, status="running", total=len(photos),
                                   started_at=datetime.now(UTC).isoformat(timespec="seconds"))
             self._emit()
             for photo in photos:
@@ -93,11 +94,10 @@ class Publisher:
                     self.job.published += 1
                 except AppError as exc:
                     self.job.failed += 1
-                    self.job.errors.append({"id": photo.id, "file_name": photo.file_name, "error": exc.message})
+                    self._error(photo, exc.message)
                 except OSError as exc:
                     self.job.failed += 1
-                    self.job.errors.append({"id": photo.id, "file_name": photo.file_name,
-                                            "error": f"could not write the image: {exc}"})
+                    self._error(photo, f"could not write the image: {exc}")
                 self.job.done += 1
                 self._emit()
             self.job.status = "done"
@@ -106,6 +106,13 @@ class Publisher:
             return self.job
         finally:
             self._lock.release()
+
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
+
+    def _error(self, photo: Photo, message: str) -> None:
+        self.job.errors.append({"photo_id": photo.id, "file_name": photo.file_name, "message": message})
 
     def _emit(self) -> None:
         self.on_event({"type": "publish", "job": self.job.to_dict()})

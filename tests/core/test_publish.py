@@ -85,7 +85,7 @@ def test_a_failed_publish_leaves_the_photo_approved_with_its_error(services, tmp
     assert (job.published, job.failed) == (1, 1)
     photo = services.store.get_photo(ids[0])
     assert photo.status == Status.APPROVED and photo.publish_error
-    assert job.errors[0]["id"] == ids[0]
+    assert job.errors[0]["photo_id"] == ids[0] and job.errors[0]["message"]
     year_dir = services.settings.site_dir / photo.year
     assert not list(year_dir.rglob(photo.file_name))  # nothing half-published
     assert services.catalog.get(photo.file_name) is None
