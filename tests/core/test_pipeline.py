@@ -115,8 +115,10 @@ def test_resume_after_the_process_is_killed_mid_run(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "backend", "--data-dir", str(data), "run", str(folder), "--subject", "Gull",
            "--location", "Texel_Netherlands", "--category", "Birds", "--on-ai-unavailable", "manual",
            "--workers", "1"]
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    log = tmp_path / "run.log"
+    with open(log, "wb") as err:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=err,
+                                start_new_session=True)
     # Kill it hard once some photos have been staged but before the run ends.
     settings = load_settings(data, env={})
     deadline = time.monotonic() + 120
@@ -129,7 +131,7 @@ def test_resume_after_the_process_is_killed_mid_run(tmp_path: Path) -> None:
             break
         time.sleep(0.02)
     proc.wait(30)
-    assert killed, f"the run ended before it could be interrupted: {proc.stderr.read().decode()[-2000:]}"
+    assert killed, f"the run ended before it could be interrupted: {log.read_text()[-2000:]}"
 
     services = build(settings)
     try:
