@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
-from . import __version__, preflight, review, spelling
+from . import __version__, preflight, qc_report, review, spelling
 from .errors import AppError, Conflict, InvalidInput, NotFound, Unauthorized
 from .photo import REVIEWABLE, Photo, RunStatus, Status
 from .pipeline import create_run
@@ -201,7 +201,7 @@ def create_app(services: Services, token: str) -> Flask:
 
     @app.get("/api/runs/<int:run_id>/report")
     def run_report(run_id: int) -> Response:
-        path = s.reports_dir / f"prefill_qc_run{run_id}.json"
+        path = qc_report.report_path(s.reports_dir, run_id)
         if not path.is_file():
             raise NotFound(f"Run {run_id} has no quality report yet.")
         return jsonify(json.loads(path.read_text(encoding="utf-8")))

@@ -80,10 +80,22 @@ def cmd_run(args: argparse.Namespace, services: Services) -> int:
                        "shorten the subject, location or category")
     for skip in info["skipped"]:
         sys.stderr.write(f"skipped {skip['path']}: {skip['reason']}\n")
-    if not info["files"]:
-        raise CliError("no usable photos in the given folders")
-    run = create_run(services.store, [spec], options={"on_ai_unavailable": args.on_ai_unavailable},
-                     scan=lambda paths: preflight.scan(services, paths))
+    flagged = set()
+    for flag in info["flags"]:
+        action = "importing anyway" if args.include_flagged else "not imported (use --include-flagged)"
+        sys.stderr.write(f"{flag['path']}: {flag['detail']}; {action}\n")
+        flagged.add(flag["path"])
+    if args.include_flagged:
+        flagged.clear()
+    if not set(info["paths"]) - flagged:
+        raise CliError("no usable photos in the given folders" if not info["files"] else
+                       "every photo is already queued or published (use --include-flagged to import anyway)")
+
+    def scan(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+        files, skipped = preflight.scan(services, paths)
+        return [f for f in files if f not in flagged], skipped
+
+    run = create_run(services.store, [spec], options={"on_ai_unavailable": args.on_ai_unavailable}, scan=scan)
     close = _progress_printer(services)
     try:
         run = services.runner.process(run.id)
@@ -241,6 +253,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--category", required=True)
     r.add_argument("--hint-keywords", default="")
     r.add_argument("--on-ai-unavailable", choices=("pause", "manual", "rollback"), default="pause")
+    r.add_argument("--include-flagged", action="store_true",
+                   help="also import files that are already queued or already published")
     r.add_argument("--workers", type=int, default=0)
     r.add_argument("--json", action="store_true")
     st = sub.add_parser("status", help="show runs and photo counts")

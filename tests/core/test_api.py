@@ -129,3 +129,39 @@ def test_name_check_route(client: Any) -> None:
     assert bad["ok"] is False and "164 characters" in bad["reason"]
     spaced = client.get("/api/names/check?name=Gull Texel.JPG", headers=_h()).get_json()
     assert spaced["ok"] is False and "letters, digits" in spaced["reason"]
+
+
+def test_progress_streams_as_server_sent_events(services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json as _json
+    import threading
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    from tests.core.test_pipeline import make_set
+
+    server = make_server("127.0.0.1", 0, create_app(services, TOKEN), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        make_set(tmp_path / "in", 2)
+        events: list[dict[str, Any]] = []
+        with urllib.request.urlopen(f"{base}/api/events?token={TOKEN}", timeout=30) as stream:
+            assert stream.headers["Content-Type"].startswith("text/event-stream")
+            req = urllib.request.Request(f"{base}/api/runs", method="POST", headers={
+                "X-Auth-Token": TOKEN, "Content-Type": "application/json"}, data=_json.dumps({
+                    "sets": [{"paths": [str(tmp_path / "in")], "subject": "Gull", "location": "Texel_Netherlands",
+                              "category": "Birds"}], "on_ai_unavailable": "manual"}).encode())
+            with urllib.request.urlopen(req, timeout=30) as created:
+                assert created.status == 201
+            for raw in stream:
+                line = raw.decode().strip()
+                if line.startswith("data: "):
+                    events.append(_json.loads(line[6:]))
+                    if events[-1].get("type") == "run" and events[-1]["run"]["status"] == "done":
+                        break
+        progress = [e for e in events if e["type"] == "progress"]
+        assert progress and progress[-1]["stages"][0]["name"] == "validate"
+        assert any(e["type"] == "photo" for e in events)
+    finally:
+        server.shutdown()

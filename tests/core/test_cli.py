@@ -89,3 +89,55 @@ def test_serve_prints_a_tokened_loopback_url_first(tmp_path: Path) -> None:
         proc.wait(10)
         if proc.stdout:
             proc.stdout.close()
+
+
+def test_a_second_run_of_the_same_folder_flags_instead_of_reimporting(tmp_path: Path) -> None:
+    make_set(tmp_path / "in", 2)
+    args = ("run", str(tmp_path / "in"), "--subject", "Gull", "--location", "Texel_Netherlands", "--category",
+            "Birds", "--on-ai-unavailable", "manual")
+    assert cli(tmp_path / "d", *args).returncode == 0
+    again = cli(tmp_path / "d", *args)
+    assert again.returncode == 1 and "already queued" in one_line_reason(again)
+    assert again.stderr.count("already queued as photo") == 2
+    forced = cli(tmp_path / "d", *args, "--include-flagged")
+    assert forced.returncode == 0, forced.stderr
+    status = __import__("json").loads(cli(tmp_path / "d", "status", "--json").stdout)
+    assert status["counts"] == {"in_review": 4}
+
+
+def test_inspect_prints_one_object_per_file_in_order(tmp_path: Path) -> None:
+    good = make_set(tmp_path / "in", 1)[0]
+    bad = tmp_path / "in" / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 definitely not a whole JPEG")
+    proc = cli(tmp_path / "d", "inspect", str(bad), str(good), "--json")
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    assert [a["path"] for a in answer] == [str(bad), str(good)]
+    assert answer[0]["ok"] is False and answer[0]["reason"]
+    assert answer[1]["ok"] is True and (answer[1]["width"], answer[1]["height"]) == (640, 480)
+    assert not (tmp_path / "d").exists()  # inspect writes nothing
+
+
+def test_lint_metadata_prints_one_verdict_per_line(tmp_path: Path) -> None:
+    lines = [
+        {"caption": "Oystercatcher probing wet sand with its long orange bill at low tide.",
+         "alt_text": "A black and white oystercatcher walks across rippled wet sand.",
+         "keywords": "oystercatcher, shorebird, wet sand, orange bill, low tide, mudflat, wading bird"},
+        {"caption": "", "alt_text": "", "keywords": []},
+        {"caption": "Oystercatcher probing wet sand with its long orange bill at low tide.",
+         "alt_text": "A black and white oystercatcher walks across rippled wet sand.",
+         "keywords": ["oystercatcher", "shorebird", "wet sand", "orange bill", "low tide", "mudflat", "beach"]},
+        {"caption": "Grey heron standing motionless in a reed bed at the edge of a canal.",
+         "alt_text": "A tall grey heron waits among green reeds beside still canal water.",
+         "keywords": "grey heron, reed bed, canal, wading bird, still water, green reeds, heron"},
+    ]
+    src = tmp_path / "export.jsonl"
+    src.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    proc = cli(tmp_path / "d", "lint-metadata", str(src))
+    assert proc.returncode == 0, proc.stderr
+    verdicts = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(verdicts) == 4
+    assert verdicts[3]["status"] in {"PASS_HIGH", "PASS_REPAIRED", "PASS_GENERIC"}, verdicts[3]
+    assert verdicts[1]["status"] == "FAIL_BLOCKED" and verdicts[1]["issues"]
+    for dup in (verdicts[0], verdicts[2]):  # the same caption on two lines: both are flagged
+        assert "duplicate_caption" in dup["issues"]
