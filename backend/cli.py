@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import secrets
 import sys
 import threading
@@ -179,6 +180,8 @@ def _serve(services: Services, *, port: int, announce: bool) -> tuple[Any, str]:
 
     from .api import create_app
 
+    # Werkzeug's access log prints full URLs, and image/SSE URLs carry the launch token: keep it quiet.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     token = secrets.token_urlsafe(32)
     app = create_app(services, token)
     server = make_server("127.0.0.1", port, app, threaded=True)

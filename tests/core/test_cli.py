@@ -71,8 +71,10 @@ def test_status_json_and_run_json(tmp_path: Path) -> None:
 
 def test_serve_prints_a_tokened_loopback_url_first(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "backend", "--data-dir", str(tmp_path / "d"), "serve"], cwd=REPO,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    errors = tmp_path / "serve.log"
+    with open(errors, "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "backend", "--data-dir", str(tmp_path / "d"), "serve"],
+                                cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
@@ -89,6 +91,7 @@ def test_serve_prints_a_tokened_loopback_url_first(tmp_path: Path) -> None:
         proc.wait(10)
         if proc.stdout:
             proc.stdout.close()
+    assert token not in errors.read_text()  # the launch token never reaches a log
 
 
 def test_a_second_run_of_the_same_folder_flags_instead_of_reimporting(tmp_path: Path) -> None:
