@@ -255,7 +255,8 @@ def create_app(services: Services, token: str) -> Flask:
 
     @app.patch("/api/photos/<int:photo_id>")
     def edit_photo(photo_id: int) -> Response:
-        return jsonify({"photo": review.edit(store, s, photo_id, _body()).to_dict()})
+        photo = review.edit(store, s, photo_id, _body(), services.catalog.names_like)
+        return jsonify({"photo": photo.to_dict()})
 
     def act(photo_id: int, action: str) -> Photo:
         if action == "approve":
@@ -312,7 +313,7 @@ def create_app(services: Services, token: str) -> Flask:
     @app.get("/api/names/check")
     def name_check() -> Response:
         return jsonify(review.check_name(store, s, request.args.get("name", ""),
-                                         request.args.get("photo_id", type=int)))
+                                         request.args.get("photo_id", type=int), services.catalog.names_like))
 
     @app.get("/api/spell")
     def spell() -> Response:

@@ -6,25 +6,18 @@ the human's final text next to what the AI suggested. Nothing here publishes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from . import cleanup, naming
 from .errors import Conflict, InvalidInput, NameTooLong
 from .photo import Photo, Status
+from .scoring import qc_band
 from .settings import Settings
 from .store import Store
 
 EDITABLE = ("caption", "alt_text", "keywords", "title", "file_name", "subject", "location", "category", "qr")
 LEARNED = ("caption", "alt_text", "keywords", "title", "file_name")
-
-QC_BANDS = ((7.5, "Top"), (6.5, "Good"), (5.5, "Average"), (4.5, "Low"), (float("-inf"), "Very Low"))
-
-
-def qc_band(qr: float | None) -> str:
-    if qr is None:
-        return "NA"
-    return next(label for floor, label in QC_BANDS if qr >= floor)
-
 
 def normalise_keywords(value: Any) -> list[str]:
     items = value.split(",") if isinstance(value, str) else list(value or [])
@@ -38,8 +31,10 @@ def normalise_keywords(value: Any) -> list[str]:
     return out
 
 
-def check_name(store: Store, settings: Settings, name: str, photo_id: int | None = None) -> dict[str, Any]:
-    """Live check for the editor: is this filename usable for this photo?"""
+def check_name(store: Store, settings: Settings, name: str, photo_id: int | None = None,
+               catalog_names: Callable[[str], list[str]] = lambda prefix: []) -> dict[str, Any]:
+    """Live check for the editor: is this filename usable for this photo? Taken means reserved by
+    another photo, already in the catalog, or already a file in the local site tree."""
     name = name.strip()
     result = {"ok": True, "reason": "", "length": len(name), "max": settings.name_max_length}
     if not name:
@@ -53,12 +48,20 @@ def check_name(store: Store, settings: Settings, name: str, photo_id: int | None
         result.update(ok=False, reason="Use only letters, digits, hyphens and underscores.")
     else:
         owner = store.name_owner(name)
+        photo = store.get_photo(photo_id) if photo_id is not None else None
+        on_site = photo is not None and name.casefold() in {
+            n.casefold() for n in naming.site_names(settings, photo.year, photo.category)}
         if owner is not None and owner != photo_id:
             result.update(ok=False, reason=f"{name} is already reserved by photo {owner}.")
+        elif owner != photo_id and name.casefold() in {n.casefold() for n in catalog_names(name)}:
+            result.update(ok=False, reason=f"{name} is already published on the website.")
+        elif owner != photo_id and on_site:
+            result.update(ok=False, reason=f"{name} already exists in the local site folder.")
     return result
 
 
-def edit(store: Store, settings: Settings, photo_id: int, changes: dict[str, Any]) -> Photo:
+def edit(store: Store, settings: Settings, photo_id: int, changes: dict[str, Any],
+         catalog_names: Callable[[str], list[str]] = lambda prefix: []) -> Photo:
     photo = store.get_photo(photo_id)
     if photo.status not in (Status.IN_REVIEW, Status.APPROVED, Status.QUARANTINED):
         raise Conflict(f"Photo {photo_id} is {photo.status}; only photos in review can be edited.")
@@ -77,7 +80,7 @@ def edit(store: Store, settings: Settings, photo_id: int, changes: dict[str, Any
         elif key == "file_name":
             name = str(value).strip()
             if name != photo.file_name:
-                check = check_name(store, settings, name, photo_id)
+                check = check_name(store, settings, name, photo_id, catalog_names)
                 if not check["ok"]:
                     raise (NameTooLong if len(name) > settings.name_max_length else Conflict)(check["reason"])
                 if not store.reserve_name(name, photo_id):

@@ -68,7 +68,7 @@ class Catalog:
         with self._tx() as c:
             c.execute(
                 f"INSERT INTO {self.table} ({', '.join(names)}) VALUES ({placeholders}) "
-                f"ON CONFLICT(File_Name COLLATE NOCASE) DO UPDATE SET {updates}",
+                f"ON CONFLICT(File_Name COLLATE NOCASE) DO {f'UPDATE SET {updates}' if updates else 'NOTHING'}",
                 data,
             )
             found = c.execute(f"SELECT id FROM {self.table} WHERE File_Name = ? COLLATE NOCASE",

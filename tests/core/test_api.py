@@ -165,3 +165,23 @@ def test_progress_streams_as_server_sent_events(services, tmp_path: Path) -> Non
         assert any(e["type"] == "photo" for e in events)
     finally:
         server.shutdown()
+
+
+def test_rename_is_refused_when_the_name_is_already_published(client: Any, services) -> None:  # type: ignore[no-untyped-def]
+    store = services.store
+    run = store.add_run({})
+    ps = store.add_set(run.id, "Gull", "Texel_Netherlands", "Birds")
+    p = store.add_photo(run.id, ps.id, "/in/1.jpg", "1.jpg")
+    store._db["photos"].update({"id": p.id, "status": Status.IN_REVIEW.value, "year": "2024"}, ["id"])
+    services.catalog.upsert({"File_Name": "Gull_On_The_Website_001.JPG"})
+    check = client.get(f"/api/names/check?name=gull_on_the_website_001.JPG&photo_id={p.id}", headers=_h()).get_json()
+    assert check["ok"] is False and "published" in check["reason"]
+    site_file = services.settings.site_dir / "2024" / "thumbs" / "Birds" / "Gull_Local_001.JPG"
+    site_file.parent.mkdir(parents=True)
+    site_file.write_bytes(b"x")
+    resp = client.patch(f"/api/photos/{p.id}", headers=_h(), json={"file_name": "Gull_Local_001.JPG"})
+    _assert_error_shape(resp, 409, "conflict")
+    assert "local site folder" in resp.get_json()["error"]["message"]
+    ok = client.patch(f"/api/photos/{p.id}", headers=_h(), json={"file_name": "Gull_Fresh_001.JPG"})
+    assert ok.get_json()["photo"]["file_name"] == "Gull_Fresh_001.JPG"
+    assert store.name_owner("Gull_Fresh_001.JPG") == p.id

@@ -47,8 +47,8 @@ def start(services, folder: Path, **options):  # type: ignore[no-untyped-def]
 
 
 def test_stage_list_is_in_the_documented_order() -> None:
-    assert [s.name for s in STAGES] == ["validate", "stage_copy", "exif", "name", "derive", "dedupe", "prefill",
-                                        "gate"]
+    assert [s.name for s in STAGES] == ["validate", "stage_copy", "exif", "name", "derive", "score", "dedupe",
+                                        "prefill", "gate"]
 
 
 def test_run_takes_good_photos_to_review_and_isolates_a_broken_one(services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
