@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
-from . import __version__, preflight, qc_report, review, spelling
+from . import __version__, gate, preflight, qc_report, review, spelling, vocabulary
 from .errors import AppError, Conflict, InvalidInput, NotFound, Unauthorized
 from .photo import REVIEWABLE, Photo, RunStatus, Status
 from .pipeline import create_run
@@ -29,6 +29,7 @@ LIST_FIELDS = ("id", "run_id", "set_id", "status", "file_name", "original_name",
                "keywords", "title", "subject", "location", "category", "qr", "qc_status", "gate_status",
                "gate_issues", "dup_group", "dup_keeper", "needs_manual_text", "width", "height",
                "publish_error", "camera", "datetime", "error", "failed_stage")
+VOCABULARY_KINDS = tuple(vocabulary.STORE_KINDS.values())
 RUN_ACTIONS = ("pause", "resume", "cancel", "rollback", "retry", "manual")
 
 
@@ -250,8 +251,13 @@ def create_app(services: Services, token: str) -> Flask:
         if photo.dup_group:
             members = (photo.dup_flags or {}).get("members", [])
             group = [photo_summary(p) for p in store.photos(ids=members)]
+        findings = []
+        for raw in photo.gate_issues:
+            tag = raw.removeprefix("repaired:")
+            findings.append({"tag": tag, "repaired": raw != tag, "blocking": raw == tag and gate.is_blocking(tag),
+                             "fields": list(gate.issue_fields(tag))})
         return jsonify({"photo": photo.to_dict(), "events": store.events(photo_id=photo_id),
-                        "duplicates": group})
+                        "duplicates": group, "findings": findings})
 
     @app.patch("/api/photos/<int:photo_id>")
     def edit_photo(photo_id: int) -> Response:
@@ -348,6 +354,22 @@ def create_app(services: Services, token: str) -> Flask:
 
         threading.Thread(target=work, daemon=True, name="ollama-pull").start()
         return jsonify({"ok": True, "model": model})
+
+    @app.get("/api/vocabulary")
+    def vocabulary() -> Response:
+        return jsonify({kind: store.vocabulary(kind) for kind in VOCABULARY_KINDS})
+
+    @app.post("/api/vocabulary")
+    def add_vocabulary() -> Response:
+        data = _body()
+        kind = _text(data, "kind")
+        if kind not in VOCABULARY_KINDS:
+            raise InvalidInput(f"kind must be one of {', '.join(VOCABULARY_KINDS)}.")
+        value = _text(data, "value")
+        if kind == "keyword_synonym" and value.count("=") != 1:
+            raise InvalidInput("A synonym is written as 'from=to', e.g. 'aeroplane=aircraft'.")
+        store.add_vocabulary(kind, value)
+        return jsonify({kind: store.vocabulary(kind)})
 
     @app.get("/api/publish")
     def publish_status() -> Response:

@@ -190,7 +190,21 @@ def _serve(services: Services, *, port: int, announce: bool) -> tuple[Any, str]:
         sys.stdout.write(url + "\n")
         sys.stdout.flush()
     services.runner.start_worker()
+    threading.Thread(target=_probe_ollama, args=(services,), daemon=True, name="ollama-probe").start()
     return server, url
+
+
+def _probe_ollama(services: Services) -> None:
+    """The startup line the photographer checks: model, GPU/CPU, context and VRAM of each host."""
+    from .vision import ollama_client
+
+    try:
+        for info in ollama_client.probe(services.settings, warm=True):
+            line = ollama_client.probe_line(info)
+            logging.getLogger("image_automation").warning(line)
+            services.bus.publish({"type": "ai", "line": line, "host": info})
+    except Exception as exc:  # a probe must never take the app down
+        logging.getLogger("image_automation").warning("Ollama probe failed: %s", exc)
 
 
 def cmd_serve(args: argparse.Namespace, services: Services) -> int:

@@ -185,3 +185,30 @@ def test_rename_is_refused_when_the_name_is_already_published(client: Any, servi
     ok = client.patch(f"/api/photos/{p.id}", headers=_h(), json={"file_name": "Gull_Fresh_001.JPG"})
     assert ok.get_json()["photo"]["file_name"] == "Gull_Fresh_001.JPG"
     assert store.name_owner("Gull_Fresh_001.JPG") == p.id
+
+
+def test_vocabulary_lists_feed_the_keyword_policy(client: Any, services) -> None:  # type: ignore[no-untyped-def]
+    from backend.vocabulary import policy_for
+
+    _assert_error_shape(client.post("/api/vocabulary", headers=_h(), json={"kind": "nope", "value": "x"}), 400)
+    _assert_error_shape(client.post("/api/vocabulary", headers=_h(),
+                                    json={"kind": "keyword_synonym", "value": "aeroplane"}), 400)
+    client.post("/api/vocabulary", headers=_h(), json={"kind": "keyword_banned", "value": "stunning"})
+    client.post("/api/vocabulary", headers=_h(), json={"kind": "keyword_synonym", "value": "aeroplane=aircraft"})
+    lists = client.get("/api/vocabulary", headers=_h()).get_json()
+    assert lists["keyword_banned"] == ["stunning"] and lists["keyword_synonym"] == ["aeroplane=aircraft"]
+    policy = policy_for(services.settings, services.store)
+    assert "stunning" in {w.casefold() for w in policy.banned}
+
+
+def test_photo_detail_places_gate_findings_on_fields(client: Any, services) -> None:  # type: ignore[no-untyped-def]
+    store = services.store
+    run = store.add_run({})
+    ps = store.add_set(run.id, "Gull", "Texel_Netherlands", "Birds")
+    p = store.add_photo(run.id, ps.id, "/in/1.jpg", "1.jpg")
+    store.update_photo(p.id, gate_issues=["alt_too_short", "repaired:caption_filler", "keywords_too_few"])
+    findings = client.get(f"/api/photos/{p.id}", headers=_h()).get_json()["findings"]
+    by_tag = {f["tag"]: f for f in findings}
+    assert by_tag["alt_too_short"]["fields"] == ["alt_text"] and by_tag["alt_too_short"]["blocking"] is True
+    assert by_tag["caption_filler"]["repaired"] is True and by_tag["caption_filler"]["blocking"] is False
+    assert by_tag["keywords_too_few"]["fields"] == ["keywords"]
