@@ -339,9 +339,13 @@ def create_app(services: Services, token: str) -> Flask:
 
     @app.get("/api/ai/status")
     def ai_status() -> Response:
-        from .vision import ollama_client
+        from .vision import clip_hints, ollama_client
 
-        return jsonify({"hosts": ollama_client.probe(s)})
+        weights, looked = clip_hints.find_weights(s)
+        clip = {"ok": weights is not None, "weights": str(weights) if weights else "",
+                "message": "" if weights else clip_hints.missing_message(s, looked)}
+        hosts = ollama_client.probe(s)
+        return jsonify({"hosts": [{**h, "line": ollama_client.probe_line(h)} for h in hosts], "clip": clip})
 
     @app.post("/api/ai/pull")
     def ai_pull() -> Response:

@@ -26,7 +26,7 @@ from .events import EventBus
 from .photo import Photo, Run, RunStatus, Status
 from .publish.catalog import Catalog
 from .settings import Settings
-from .stages import StageContext, dedupe, derive, exif, gate, name, prefill, stage_copy, validate
+from .stages import StageContext, dedupe, derive, exif, gate, name, prefill, score, stage_copy, validate
 from .store import Store
 
 
@@ -39,13 +39,14 @@ class Stage:
     to_status: Status | None = None  # status a photo moves to when this stage succeeds
 
 
-# The pipeline, in order. Quality scoring slots in after `dedupe` when it lands.
+# The pipeline, in order: the one place that says what runs when.
 STAGES: tuple[Stage, ...] = (
     Stage("validate", "Validate", validate, "pool"),
     Stage("stage_copy", "Stage copies", stage_copy, "photo", Status.STAGED),
     Stage("exif", "EXIF", exif, "photo", Status.DESCRIBED),
     Stage("name", "Filenames", name, "photo"),
     Stage("derive", "Derivatives", derive, "pool", Status.PREPARED),
+    Stage("score", "Quality", score, "photo", Status.SCORED),
     Stage("dedupe", "Duplicates", dedupe, "batch"),
     Stage("prefill", "AI text", prefill, "batch", Status.PREFILLED),
     Stage("gate", "Quality gate", gate, "batch"),

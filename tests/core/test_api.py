@@ -212,3 +212,10 @@ def test_photo_detail_places_gate_findings_on_fields(client: Any, services) -> N
     assert by_tag["alt_too_short"]["fields"] == ["alt_text"] and by_tag["alt_too_short"]["blocking"] is True
     assert by_tag["caption_filler"]["repaired"] is True and by_tag["caption_filler"]["blocking"] is False
     assert by_tag["keywords_too_few"]["fields"] == ["keywords"]
+
+
+def test_ai_status_explains_what_is_missing(client: Any) -> None:
+    body = client.get("/api/ai/status", headers=_h()).get_json()
+    host = body["hosts"][0]
+    assert host["reachable"] is False and "not reachable" in host["line"]
+    assert body["clip"]["ok"] is False and "models" in body["clip"]["message"]
