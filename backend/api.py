@@ -234,15 +234,15 @@ def create_app(services: Services, token: str) -> Flask:
         for st in statuses:
             if st not in {x.value for x in Status}:
                 raise InvalidInput(f"Unknown status '{st}'.")
-        photos = store.photos(status=statuses, set_id=request.args.get("set_id", type=int),
-                              run_id=request.args.get("run_id", type=int))
+        rows = store.photo_summaries(LIST_FIELDS, status=statuses, set_id=request.args.get("set_id", type=int),
+                                     run_id=request.args.get("run_id", type=int))
         words = request.args.get("q", "").casefold().split()
         if words:
-            def text(p: Photo) -> str:
-                return " ".join([p.file_name, p.caption, p.alt_text, *p.keywords]).casefold()
+            def text(row: dict[str, Any]) -> str:
+                return " ".join([row["file_name"], row["caption"], row["alt_text"], *row["keywords"]]).casefold()
 
-            photos = [p for p in photos if all(w in text(p) for w in words)]
-        return jsonify({"photos": [photo_summary(p) for p in photos]})
+            rows = [r for r in rows if all(w in text(r) for w in words)]
+        return jsonify({"photos": rows})
 
     @app.get("/api/photos/<int:photo_id>")
     def get_photo(photo_id: int) -> Response:
@@ -261,7 +261,7 @@ def create_app(services: Services, token: str) -> Flask:
 
     @app.patch("/api/photos/<int:photo_id>")
     def edit_photo(photo_id: int) -> Response:
-        photo = review.edit(store, s, photo_id, _body(), services.catalog.names_like)
+        photo = review.edit(store, s, photo_id, _body(), services.catalog.names_like, services.catalog.texts)
         return jsonify({"photo": photo.to_dict()})
 
     def act(photo_id: int, action: str) -> Photo:

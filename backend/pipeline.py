@@ -217,7 +217,7 @@ class Runner:
                     return self.store.get_run(run_id)
                 todo = [p for p in self.store.photos(run_id=run_id)
                         if p.status not in TERMINAL and stage_reached(p) < index]
-                self.store.set_run_status(run_id, RunStatus.RUNNING, stage=stage.name)
+                self.store.set_run_stage(run_id, stage.name)
                 ctx = self._context(run_id, state)
                 rate = state.rates.setdefault(stage.name, _Rate())
                 rate.started, rate.done = time.monotonic(), 0

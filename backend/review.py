@@ -17,6 +17,7 @@ from .settings import Settings
 from .store import Store
 
 EDITABLE = ("caption", "alt_text", "keywords", "title", "file_name", "subject", "location", "category", "qr")
+TEXT_FIELDS = frozenset({"caption", "alt_text", "keywords", "title"})
 LEARNED = ("caption", "alt_text", "keywords", "title", "file_name")
 
 def normalise_keywords(value: Any) -> list[str]:
@@ -61,7 +62,9 @@ def check_name(store: Store, settings: Settings, name: str, photo_id: int | None
 
 
 def edit(store: Store, settings: Settings, photo_id: int, changes: dict[str, Any],
-         catalog_names: Callable[[str], list[str]] = lambda prefix: []) -> Photo:
+         catalog_names: Callable[[str], list[str]] = lambda prefix: [],
+         catalog_texts: Callable[[], list[dict[str, Any]]] | None = None) -> Photo:
+    """Apply a reviewer's edits. With `catalog_texts`, edited text is judged by the gate again."""
     photo = store.get_photo(photo_id)
     if photo.status not in (Status.IN_REVIEW, Status.APPROVED, Status.QUARANTINED):
         raise Conflict(f"Photo {photo_id} is {photo.status}; only photos in review can be edited.")
@@ -90,6 +93,12 @@ def edit(store: Store, settings: Settings, photo_id: int, changes: dict[str, Any
         else:
             updates[key] = " ".join(str(value).split()) if key != "caption" else str(value).strip()
     photo = store.update_photo(photo_id, **updates)
+    if TEXT_FIELDS.intersection(updates) and catalog_texts is not None:
+        from .stages.gate import recheck
+
+        written = bool(photo.caption and photo.alt_text and photo.keywords)
+        photo = store.update_photo(photo_id, **recheck(store, settings, photo, catalog_texts()),
+                                   needs_manual_text=photo.needs_manual_text and not written)
     store.record_event("edited", photo_id=photo_id, run_id=photo.run_id, fields=sorted(updates))
     return photo
 

@@ -261,6 +261,12 @@ class Store:
             self.record_event("run_status", run_id=run_id, status=status.value, reason=pause_reason)
             return self.get_run(run_id)
 
+    def set_run_stage(self, run_id: int, stage: str) -> Run:
+        """Record the stage in progress without touching the status (a pause may land at any time)."""
+        with self._tx() as db:
+            db["runs"].update({"id": run_id, "stage": stage, "updated_at": now()}, ["id"])
+            return self.get_run(run_id)
+
     def update_run_options(self, run_id: int, **options: Any) -> Run:
         with self._tx() as db:
             run = self.get_run(run_id)
@@ -332,6 +338,36 @@ class Store:
             query["id"] = list(ids)
         with self._tx() as db:
             return [Photo.from_row(r) for r in db["photos"].find(order_by=["id"], **query)]
+
+    def photo_summaries(self, columns: Sequence[str], *, status: Sequence[str] | None = None,
+                        set_id: int | None = None, run_id: int | None = None) -> list[dict[str, Any]]:
+        """Selected columns of many photos in one SELECT (the review list at thousands of photos),
+        JSON and flag columns decoded like `Photo.from_row` does."""
+        unknown = set(columns) - set(PHOTO_FIELD_NAMES)
+        if unknown:
+            raise ValueError(f"unknown photo field(s): {sorted(unknown)}")
+        where, params = [], {}
+        if status is not None:
+            names = [f"s{i}" for i in range(len(status))]
+            where.append(f"status IN ({', '.join(':' + n for n in names)})")
+            params.update(zip(names, [str(s) for s in status], strict=True))
+        for key, value in (("set_id", set_id), ("run_id", run_id)):
+            if value is not None:
+                where.append(f"{key} = :{key}")
+                params[key] = value
+        sql = f"SELECT {', '.join(columns)} FROM photos"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        with self._tx() as db:
+            rows = [dict(r) for r in db.query(sql + " ORDER BY id", **params)]
+        for row in rows:
+            for key in JSON_FIELDS.intersection(row):
+                value = row[key]
+                row[key] = json.loads(value) if value else ([] if key in ("keywords", "gate_issues") else None)
+            for key in ("dup_keeper", "needs_manual_text"):
+                if key in row:
+                    row[key] = bool(row[key])
+        return rows
 
     def count_by_status(self, run_id: int | None = None) -> dict[str, int]:
         sql = "SELECT status, COUNT(*) AS n FROM photos"

@@ -219,3 +219,40 @@ def test_ai_status_explains_what_is_missing(client: Any) -> None:
     host = body["hosts"][0]
     assert host["reachable"] is False and "not reachable" in host["line"]
     assert body["clip"]["ok"] is False and "models" in body["clip"]["message"]
+
+
+def test_edited_text_is_judged_again_without_rewriting_it(client: Any, services) -> None:  # type: ignore[no-untyped-def]
+    store = services.store
+    run = store.add_run({})
+    ps = store.add_set(run.id, "Grey Heron", "Texel_Netherlands", "Birds")
+    ids = []
+    for i in range(2):
+        p = store.add_photo(run.id, ps.id, f"/in/{i}.jpg", f"{i}.jpg")
+        store._db["photos"].update({"id": p.id, "status": Status.IN_REVIEW.value}, ["id"])
+        ids.append(p.id)
+    store.update_photo(ids[0], gate_status="FAIL_BLOCKED", gate_issues=["caption_empty", "needs_manual_text"],
+                       needs_manual_text=True)
+    text = {"caption": "Grey heron standing motionless in a reed bed at the edge of a canal.",
+            "alt_text": "A tall grey heron waits among green reeds beside still canal water.",
+            "keywords": ["grey heron", "reed bed", "canal", "wading bird", "still water", "green reeds"]}
+    first = client.patch(f"/api/photos/{ids[0]}", headers=_h(), json=text).get_json()["photo"]
+    assert first["caption"] == text["caption"]  # the human's words are kept as written
+    assert "caption_empty" not in first["gate_issues"] and first["needs_manual_text"] is False
+    assert first["gate_status"] != "FAIL_BLOCKED", first["gate_issues"]
+    second = client.patch(f"/api/photos/{ids[1]}", headers=_h(), json=text).get_json()["photo"]
+    assert "duplicate_caption" in second["gate_issues"] and second["gate_status"] == "FAIL_BLOCKED"
+
+
+def test_review_list_uses_the_summary_query(client: Any, services) -> None:  # type: ignore[no-untyped-def]
+    store = services.store
+    run = store.add_run({})
+    ps = store.add_set(run.id, "Gull", "Texel_Netherlands", "Birds")
+    for i in range(3):
+        p = store.add_photo(run.id, ps.id, f"/in/{i}.jpg", f"{i}.jpg")
+        store._db["photos"].update({"id": p.id, "status": Status.IN_REVIEW.value}, ["id"])
+        store.update_photo(p.id, keywords=["gull", f"wave {i}"], caption=f"Gull number {i}", dup_keeper=i == 1)
+    rows = client.get("/api/photos?q=wave%202", headers=_h()).get_json()["photos"]
+    assert [r["original_name"] for r in rows] == ["2.jpg"]
+    rows = client.get("/api/photos?status=in_review", headers=_h()).get_json()["photos"]
+    assert [r["dup_keeper"] for r in rows] == [False, True, False] and rows[0]["keywords"] == ["gull", "wave 0"]
+    assert rows == [{k: store.get_photo(r["id"]).to_dict()[k] for k in r} for r in rows]

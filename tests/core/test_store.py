@@ -143,3 +143,9 @@ def test_learning_log_keeps_ai_and_human_text(store: Store) -> None:
     store.log_learning(photo.id, "keywords", ["gull", "beach"], ["gull", "shore"], "approved")
     row = store.learning_log(photo.id)[0]
     assert (row["ai_value"], row["human_value"], row["decision"]) == ("gull, beach", "gull, shore", "approved")
+
+
+def test_recording_the_stage_never_overwrites_a_pause(store: Store) -> None:
+    run = store.add_run({})
+    store.set_run_status(run.id, RunStatus.PAUSED, pause_reason="Paused by you.")
+    assert store.set_run_stage(run.id, "derive").status == RunStatus.PAUSED
