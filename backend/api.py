@@ -351,10 +351,17 @@ def create_app(services: Services, token: str) -> Flask:
     def ai_pull() -> Response:
         from .vision import ollama_client
 
-        model = _text(_body(), "model", required=False) or s.ollama_model
+        data = _body()
+        model = _text(data, "model", required=False) or s.ollama_model
+        host = _text(data, "host", required=False) or None
 
         def work() -> None:
-            ollama_client.pull(s, model, lambda p: services.bus.publish({"type": "pull", "model": model, **p}))
+            try:
+                ollama_client.pull(s, model, lambda p: services.bus.publish({"type": "pull", "model": model, **p}),
+                                   host)
+            except Exception as exc:  # the UI shows why; a thread must not die silently
+                message = getattr(exc, "message", None) or str(exc)
+                services.bus.publish({"type": "pull", "model": model, "status": "error", "error": message})
 
         threading.Thread(target=work, daemon=True, name="ollama-pull").start()
         return jsonify({"ok": True, "model": model})

@@ -80,7 +80,7 @@ function watch() {
 function finish(phase, message = '') {
   clearTimeout(stallTimer);
   clearInterval(pollTimer);
-  if (!pull) return;
+  if (!pull || pull.phase !== 'pulling') return;
   pull.phase = phase;
   if (phase === 'done') {
     pull.percent = 100;
@@ -96,11 +96,12 @@ async function startPull(model) {
   render();
   try {
     const res = await api('/api/ai/pull', { method: 'POST', body: { model } });
-    if (pull.model !== res.model) pull.model = res.model;
+    pull.model = res.model || model;
   } catch (err) {
     finish('error', err.message);
     return;
   }
+  if (pull.phase !== 'pulling') return; // the stream already reported the end (a fast pull)
   watch();
   clearInterval(pollTimer);
   pollTimer = setInterval(refreshAi, 5000); // catches the end even if stream events were lost

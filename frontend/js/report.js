@@ -39,6 +39,16 @@ export async function showReport(run) {
   }
 }
 
+/** "caption 1 · near alt 2": the duplicate groups per kind, in the report's order. */
+function byKind(groups) {
+  const n = new Map();
+  for (const g of groups) {
+    const k = words(g.kind).replace(/^duplicate /, '').replace(/^near duplicate /, 'near ');
+    n.set(k, (n.get(k) || 0) + 1);
+  }
+  return [...n].map(([k, c]) => `${k} ${c}`).join(' · ');
+}
+
 function render(box, report) {
   const s = report.summary || {};
   const groups = report.duplicate_groups || [];
@@ -47,7 +57,8 @@ function render(box, report) {
     VERDICTS.map(([code, key, label]) => h('li', { dataset: { verdict: code } },
       h('span', { class: `badge gate-${code}` }, code), ' ', h('strong', { class: 'n' }, String(s[key] ?? 0)),
       h('span', { class: 'muted' }, ` ${label}`))),
-    h('li', { dataset: { verdict: 'duplicates' } }, 'Duplicate groups ', h('strong', { class: 'n' }, String(groups.length))),
+    h('li', { dataset: { verdict: 'duplicates' } }, 'Duplicate groups ', h('strong', { class: 'n' }, String(groups.length)),
+      groups.length ? h('span', { class: 'muted' }, ` (${byKind(groups)})`) : null),
     s.needs_manual_text ? h('li', {}, 'Without AI text ', h('strong', { class: 'n' }, String(s.needs_manual_text))) : null);
   const item = (f) => h('li', { dataset: { photoId: String(f.id) } },
     h('button', { type: 'button', class: 'link', title: 'Open this photo in Review',
@@ -58,7 +69,7 @@ function render(box, report) {
   fill(box,
     h('h3', {}, 'Text quality report'),
     h('p', { class: 'muted' }, `${s.photos ?? 0} photo${s.photos === 1 ? '' : 's'} checked · ${flagged.length} flagged`
-      + (s.duplicate_photos ? ` · ${s.duplicate_photos} in duplicate groups` : '')),
+      + (s.duplicate_photos ? ` · ${s.duplicate_photos} photo${s.duplicate_photos === 1 ? '' : 's'} in duplicate groups` : '')),
     counts,
     flagged.length ? h('ul', { class: 'report-flagged', 'aria-label': 'Flagged photos' },
       flagged.slice(0, MAX_LISTED).map(item)) : h('p', { class: 'ok' }, 'Nothing flagged.'),

@@ -256,3 +256,12 @@ def test_review_list_uses_the_summary_query(client: Any, services) -> None:  # t
     rows = client.get("/api/photos?status=in_review", headers=_h()).get_json()["photos"]
     assert [r["dup_keeper"] for r in rows] == [False, True, False] and rows[0]["keywords"] == ["gull", "wave 0"]
     assert rows == [{k: store.get_photo(r["id"]).to_dict()[k] for k in r} for r in rows]
+
+
+def test_a_failed_pull_is_reported_on_the_event_stream(client: Any, services) -> None:  # type: ignore[no-untyped-def]
+    q = services.bus.subscribe()
+    assert client.post("/api/ai/pull", headers=_h(), json={"model": "qwen2.5vl:3b"}).get_json()["ok"] is True
+    event = q.get(timeout=30)
+    while event.get("type") != "pull":
+        event = q.get(timeout=30)
+    assert event["status"] == "error" and event["model"] == "qwen2.5vl:3b" and event["error"]

@@ -28,6 +28,19 @@ def saved(page: Any) -> None:
 TEXT: dict[str, Any] = {"caption": "Boats rest on a calm canal at dusk with warm lights mirrored in the water.",
         "alt_text": "Moored boats with lit windows reflected in a dark city canal",
         "keywords": ["canal", "boats", "dusk", "reflections", "harbour", "city lights"]}
+# The "model" text of photos 2-4: different from TEXT and from each other, because an edit is judged
+# by the gate again (duplicate captions across photos are findings).
+OTHER_TEXTS: list[dict[str, Any]] = [
+    {"caption": "A red tugboat pushes a barge under an arched stone bridge on a grey morning.",
+     "alt_text": "Red tugboat guiding a loaded barge beneath a stone bridge",
+     "keywords": ["tugboat", "barge", "stone bridge", "morning", "river traffic", "grey sky"]},
+    {"caption": "Cyclists cross a narrow drawbridge while gulls circle above the old warehouses.",
+     "alt_text": "People on bicycles riding over a drawbridge with warehouses behind",
+     "keywords": ["cyclists", "drawbridge", "gulls", "warehouses", "old town", "bicycles"]},
+    {"caption": "Houseboats with flower boxes line a quiet canal lit by late afternoon sun.",
+     "alt_text": "Row of houseboats decorated with flowers along a sunny canal",
+     "keywords": ["houseboats", "flower boxes", "afternoon sun", "quiet canal", "moorings", "summer"]},
+]
 
 
 def test_whole_review_flow_by_keyboard(page_factory: Any, live_app: LiveApp, tmp_path: Path) -> None:
@@ -40,8 +53,8 @@ def test_whole_review_flow_by_keyboard(page_factory: Any, live_app: LiveApp, tmp
     store = live_app.services.store
     photos = store.photos(run_id=run["id"])
     assert [p.status for p in photos] == ["in_review"] * 4
-    for p in photos[1:]:  # the text of photos 2-4 comes "from the model"; photo 1 is written by hand
-        live_app.call("PATCH", f"/api/photos/{p.id}", TEXT)
+    for p, text in zip(photos[1:], OTHER_TEXTS, strict=True):  # "from the model"; photo 1 is written by hand
+        live_app.call("PATCH", f"/api/photos/{p.id}", text)
 
     page = open_review(page_factory, live_app)
     kb = page.keyboard
