@@ -20,10 +20,11 @@ from multiprocessing import get_context
 from types import ModuleType
 from typing import Any
 
-from . import cleanup
+from . import cleanup, progress
 from .errors import AppError, Conflict, RunPaused, StageError
 from .events import EventBus
 from .photo import Photo, Run, RunStatus, Status
+from .progress import Rate
 from .publish.catalog import Catalog
 from .settings import Settings
 from .stages import StageContext, dedupe, derive, exif, gate, name, prefill, score, stage_copy, validate
@@ -62,17 +63,10 @@ def stage_reached(photo: Photo) -> int:
 
 
 @dataclass
-class _Rate:
-    started: float = 0.0
-    done: int = 0
-    finished: float = 0.0
-
-
-@dataclass
 class _RunState:
     pause: threading.Event = field(default_factory=threading.Event)
     cancel: threading.Event = field(default_factory=threading.Event)
-    rates: dict[str, _Rate] = field(default_factory=dict)
+    rates: dict[str, Rate] = field(default_factory=dict)
     last_emit: float = 0.0
 
 
@@ -219,8 +213,8 @@ class Runner:
                         if p.status not in TERMINAL and stage_reached(p) < index]
                 self.store.set_run_stage(run_id, stage.name)
                 ctx = self._context(run_id, state)
-                rate = state.rates.setdefault(stage.name, _Rate())
-                rate.started, rate.done = time.monotonic(), 0
+                rate = state.rates.setdefault(stage.name, Rate())
+                rate.started, rate.done, rate.finished = time.monotonic(), 0, 0.0
                 self._emit_progress(run_id)
                 try:
                     self._run_stage(ctx, stage, todo, state)
@@ -301,7 +295,7 @@ class Runner:
     def _settle(self, ctx: StageContext, stage: Stage, photo: Photo,
                 produce: Callable[[], dict[str, Any]]) -> None:
         """Run one photo's stage outcome and persist it: success, failure or quarantine."""
-        rate = self._state(ctx.run_id).rates.setdefault(stage.name, _Rate())
+        rate = self._state(ctx.run_id).rates.setdefault(stage.name, Rate())
         try:
             updates = dict(produce() or {})
             quarantine = updates.pop("_quarantine", None)
@@ -340,50 +334,8 @@ class Runner:
         self.bus.publish({"type": "progress", "run_id": run_id, **self.snapshot(run_id)})
 
     def snapshot(self, run_id: int) -> dict[str, Any]:
-        """Per-stage counts from the store, with rates and an ETA from rates measured in this run
-        (or, for stages not started yet, the median of earlier runs)."""
-        run = self.store.get_run(run_id)
-        photos = self.store.photos(run_id=run_id)
         state = self._states.get(run_id)
-        history = self._historic_rates()
-        stages = []
-        eta_total: float | None = 0.0
-        for index, stage in enumerate(STAGES):
-            ok = failed = skipped = 0
-            for p in photos:
-                failed_at = STAGE_INDEX.get(p.failed_stage, -1) if p.failed_stage else None
-                if failed_at is not None and failed_at < index:
-                    skipped += 1
-                elif failed_at == index:
-                    failed += 1
-                elif stage_reached(p) >= index:
-                    ok += 1
-            total = len(photos) - skipped
-            remaining = max(0, total - ok - failed)
-            rate_info = state.rates.get(stage.name) if state else None
-            rate = None
-            if rate_info and rate_info.done:
-                end = rate_info.finished or time.monotonic()
-                rate = rate_info.done / max(end - rate_info.started, 1e-6)
-            elif stage.name in history:
-                rate = 1.0 / max(history[stage.name], 1e-6)
-            eta = remaining / rate if (rate and remaining) else (0.0 if not remaining else None)
-            if eta_total is not None:
-                eta_total = None if eta is None else eta_total + eta
-            stages.append({"name": stage.name, "label": stage.label, "total": total, "done": ok + failed,
-                           "ok": ok, "failed": failed, "skipped": skipped,
-                           "rate": round(rate, 3) if rate else None,
-                           "eta_s": round(eta, 1) if eta is not None else None})
-        return {"run": run.__dict__, "stages": stages,
-                "eta_s": round(eta_total, 1) if eta_total is not None else None,
-                "counts": self.store.count_by_status(run_id)}
-
-    def _historic_rates(self) -> dict[str, float]:
-        samples: dict[str, list[float]] = {}
-        for event in self.store.events(kind="stage_rate")[-200:]:
-            detail = event["detail"]
-            samples.setdefault(detail["stage"], []).append(float(detail["seconds_per_photo"]))
-        return {k: sorted(v)[len(v) // 2] for k, v in samples.items()}
+        return progress.snapshot(self.store, STAGES, run_id, state.rates if state else {})
 
 
 def _raise_or_return(outcome: dict[str, Any] | StageError) -> dict[str, Any]:

@@ -23,122 +23,12 @@ from sqlalchemy.exc import IntegrityError
 
 from .errors import IllegalTransition, NotFound
 from .photo import JSON_FIELDS, Photo, PhotoSet, Run, RunStatus, Status, can_transition
+from .schema import MIGRATIONS
 
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
-
-_PHOTO_COLUMNS = """
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id INTEGER NOT NULL REFERENCES runs(id),
-    set_id INTEGER NOT NULL REFERENCES sets(id),
-    original_path TEXT NOT NULL,
-    original_name TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'received',
-    stage_done TEXT NOT NULL DEFAULT '',
-    failed_stage TEXT NOT NULL DEFAULT '',
-    error TEXT NOT NULL DEFAULT '',
-    sha256 TEXT NOT NULL DEFAULT '',
-    size_bytes INTEGER NOT NULL DEFAULT 0,
-    staged_path TEXT NOT NULL DEFAULT '',
-    datetime TEXT NOT NULL DEFAULT '',
-    year TEXT NOT NULL DEFAULT '',
-    camera TEXT NOT NULL DEFAULT '',
-    lens TEXT NOT NULL DEFAULT '',
-    width INTEGER NOT NULL DEFAULT 0,
-    height INTEGER NOT NULL DEFAULT 0,
-    exposure TEXT NOT NULL DEFAULT '',
-    aperture TEXT NOT NULL DEFAULT '',
-    iso INTEGER,
-    focal_length INTEGER,
-    gps TEXT,
-    orientation INTEGER NOT NULL DEFAULT 1,
-    artist TEXT NOT NULL DEFAULT '',
-    copyright TEXT NOT NULL DEFAULT '',
-    color_profile TEXT NOT NULL DEFAULT '',
-    exif_extra TEXT,
-    file_name TEXT NOT NULL DEFAULT '',
-    subject TEXT NOT NULL DEFAULT '',
-    location TEXT NOT NULL DEFAULT '',
-    category TEXT NOT NULL DEFAULT '',
-    model_input_path TEXT NOT NULL DEFAULT '',
-    preview_path TEXT NOT NULL DEFAULT '',
-    thumb_path TEXT NOT NULL DEFAULT '',
-    phash TEXT NOT NULL DEFAULT '',
-    sharpness REAL,
-    brightness REAL,
-    contrast REAL,
-    dup_group TEXT NOT NULL DEFAULT '',
-    dup_keeper INTEGER NOT NULL DEFAULT 0,
-    dup_flags TEXT,
-    qr REAL,
-    qc_status TEXT NOT NULL DEFAULT 'NA',
-    scores TEXT,
-    caption TEXT NOT NULL DEFAULT '',
-    alt_text TEXT NOT NULL DEFAULT '',
-    keywords TEXT NOT NULL DEFAULT '[]',
-    title TEXT NOT NULL DEFAULT '',
-    clip_hints TEXT,
-    ai_model TEXT NOT NULL DEFAULT '',
-    gate_status TEXT NOT NULL DEFAULT '',
-    gate_issues TEXT NOT NULL DEFAULT '[]',
-    needs_manual_text INTEGER NOT NULL DEFAULT 0,
-    series_index INTEGER NOT NULL DEFAULT 0,
-    series_count INTEGER NOT NULL DEFAULT 0,
-    web_path TEXT NOT NULL DEFAULT '',
-    thumb_web_path TEXT NOT NULL DEFAULT '',
-    catalog_id INTEGER,
-    publish_error TEXT NOT NULL DEFAULT '',
-    published_at TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL DEFAULT '',
-    updated_at TEXT NOT NULL DEFAULT ''
-"""
-
-# Named migrations, applied in order, each once. Append only; never edit an applied one.
-MIGRATIONS: list[tuple[str, list[str]]] = [
-    (
-        "0001_initial",
-        [
-            """CREATE TABLE runs (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                status TEXT NOT NULL, stage TEXT NOT NULL DEFAULT '',
-                pause_reason TEXT NOT NULL DEFAULT '', pause_choices TEXT NOT NULL DEFAULT '[]',
-                options TEXT NOT NULL DEFAULT '{}',
-                created_at TEXT NOT NULL, updated_at TEXT NOT NULL, finished_at TEXT NOT NULL DEFAULT '')""",
-            """CREATE TABLE sets (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL REFERENCES runs(id),
-                subject TEXT NOT NULL, location TEXT NOT NULL, category TEXT NOT NULL,
-                hint_keywords TEXT NOT NULL DEFAULT '', sources TEXT NOT NULL DEFAULT '[]',
-                created_at TEXT NOT NULL)""",
-            f"CREATE TABLE photos ({_PHOTO_COLUMNS})",
-            "CREATE INDEX ix_photos_run ON photos(run_id, status)",
-            "CREATE INDEX ix_photos_status ON photos(status)",
-            "CREATE INDEX ix_photos_sha ON photos(sha256)",
-            """CREATE TABLE names (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, name_key TEXT NOT NULL,
-                photo_id INTEGER NOT NULL, reserved_at TEXT NOT NULL)""",
-            "CREATE UNIQUE INDEX ux_names_key ON names(name_key)",
-            "CREATE INDEX ix_names_photo ON names(photo_id)",
-            """CREATE TABLE events (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, kind TEXT NOT NULL,
-                run_id INTEGER, photo_id INTEGER, detail TEXT NOT NULL DEFAULT '{}')""",
-            "CREATE INDEX ix_events_photo ON events(photo_id)",
-            "CREATE INDEX ix_events_run ON events(run_id)",
-            """CREATE TABLE skipped (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL, path TEXT NOT NULL,
-                reason TEXT NOT NULL, created_at TEXT NOT NULL)""",
-            """CREATE TABLE learning_log (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, photo_id INTEGER NOT NULL,
-                file_name TEXT NOT NULL DEFAULT '', field TEXT NOT NULL, ai_value TEXT NOT NULL DEFAULT '',
-                human_value TEXT NOT NULL DEFAULT '', decision TEXT NOT NULL DEFAULT '')""",
-            """CREATE TABLE vocabulary (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, value TEXT NOT NULL,
-                created_at TEXT NOT NULL)""",
-            "CREATE UNIQUE INDEX ux_vocabulary ON vocabulary(kind, value)",
-        ],
-    ),
-]
 
 PHOTO_FIELD_NAMES = tuple(f.name for f in fields(Photo))
 
