@@ -100,8 +100,6 @@ def cmd_run(args: argparse.Namespace, services: Services) -> int:
     close = _progress_printer(services)
     try:
         run = services.runner.process(run.id)
-        if run.status == RunStatus.PAUSED and args.on_ai_unavailable == "rollback":
-            run = services.runner.rollback(run.id)
     finally:
         close()
     snapshot = services.runner.snapshot(run.id)
@@ -110,7 +108,7 @@ def cmd_run(args: argparse.Namespace, services: Services) -> int:
     if run.status == RunStatus.PAUSED:
         raise CliError(f"run {run.id} paused: {run.pause_reason}")
     if run.status == RunStatus.ROLLED_BACK:
-        raise CliError(f"run {run.id} was rolled back")
+        raise CliError(f"run {run.id} was rolled back: {run.pause_reason}")
     counts = snapshot["counts"]
     sys.stderr.write(f"run {run.id}: {counts.get('in_review', 0)} photo(s) ready for review, "
                      f"{counts.get('failed', 0)} failed, {len(services.store.skipped(run.id))} skipped\n")

@@ -185,9 +185,12 @@ class Runner:
         state = self._state(run_id)
         state.cancel.set()
         self._wait_idle(run_id)
+        return self._rolled_back(run_id, "Rolled back at your request.")
+
+    def _rolled_back(self, run_id: int, reason: str) -> Run:
         removed = cleanup.rollback_run(self.store, self.settings, run_id)
-        self.bus.publish({"type": "log", "run_id": run_id, "message": f"Rolled back {removed} photo(s)."})
-        run = self.store.set_run_status(run_id, RunStatus.ROLLED_BACK)
+        self.bus.publish({"type": "log", "run_id": run_id, "message": f"{reason} Removed {removed} photo(s)."})
+        run = self.store.set_run_status(run_id, RunStatus.ROLLED_BACK, pause_reason=reason)
         self.bus.publish({"type": "run", "run": run.__dict__})
         return run
 
@@ -219,6 +222,8 @@ class Runner:
                 try:
                     self._run_stage(ctx, stage, todo, state)
                 except RunPaused as paused:
+                    if ctx.options.get("on_ai_unavailable") == "rollback" and "rollback" in paused.choices:
+                        return self._rolled_back(run_id, paused.message)
                     run = self.store.set_run_status(run_id, RunStatus.PAUSED, stage=stage.name,
                                                     pause_reason=paused.message,
                                                     pause_choices=paused.choices)

@@ -144,3 +144,25 @@ def test_lint_metadata_prints_one_verdict_per_line(tmp_path: Path) -> None:
     assert verdicts[1]["status"] == "FAIL_BLOCKED" and verdicts[1]["issues"]
     for dup in (verdicts[0], verdicts[2]):  # the same caption on two lines: both are flagged
         assert "duplicate_caption" in dup["issues"]
+
+
+def test_no_ollama_with_rollback_removes_the_run(tmp_path: Path) -> None:
+    originals = make_set(tmp_path / "in", 2)
+    proc = cli(tmp_path / "d", "run", str(tmp_path / "in"), "--subject", "Gull", "--location", "Texel_Netherlands",
+               "--category", "Birds", "--on-ai-unavailable", "rollback")
+    assert proc.returncode == 1
+    reason = one_line_reason(proc)
+    assert "rolled back" in reason and "Ollama" in reason
+    status = json.loads(cli(tmp_path / "d", "status", "--json").stdout)
+    assert status["counts"] == {} and status["runs"][0]["run"]["status"] == "rolled_back"
+    assert not list((tmp_path / "d" / "staging").rglob("*.jpg"))
+    assert all(p.is_file() for p in originals)
+
+
+def test_no_ollama_with_pause_keeps_the_run_paused_with_choices(tmp_path: Path) -> None:
+    make_set(tmp_path / "in", 1)
+    proc = cli(tmp_path / "d", "run", str(tmp_path / "in"), "--subject", "Gull", "--location", "Texel_Netherlands",
+               "--category", "Birds")
+    assert proc.returncode == 1 and "paused" in one_line_reason(proc)
+    run = json.loads(cli(tmp_path / "d", "status", "--json").stdout)["runs"][0]["run"]
+    assert run["status"] == "paused" and set(run["pause_choices"]) == {"retry", "manual", "rollback"}
