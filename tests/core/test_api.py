@@ -38,6 +38,18 @@ def _h() -> dict[str, str]:
     return {"X-Auth-Token": TOKEN}
 
 
+def in_review(store: Any, n: int, subject: str = "Gull", **fields: Any) -> list[int]:
+    """`n` photos of one new set placed straight in review (the pipeline is tested elsewhere)."""
+    run = store.add_run({})
+    ps = store.add_set(run.id, subject, "Texel_Netherlands", "Birds")
+    ids = []
+    for i in range(n):
+        p = store.add_photo(run.id, ps.id, f"/in/{i}.jpg", f"{i}.jpg")
+        store._db["photos"].update({"id": p.id, "status": Status.IN_REVIEW.value, **fields}, ["id"])
+        ids.append(p.id)
+    return ids
+
+
 def _assert_error_shape(resp: Any, status: int, code: str | None = None) -> None:
     assert resp.status_code == status
     body = resp.get_json()
@@ -97,15 +109,10 @@ def test_preview_refuses_overlong_names_and_reports_skips(client: Any, tmp_path:
 
 def test_review_routes_edit_approve_reject(client: Any, services) -> None:  # type: ignore[no-untyped-def]
     store = services.store
-    run = store.add_run({})
-    ps = store.add_set(run.id, "Gull", "Texel_Netherlands", "Birds")
-    ids = []
-    for i in range(2):
-        p = store.add_photo(run.id, ps.id, f"/in/{i}.jpg", f"{i}.jpg")
-        store._db["photos"].update({"id": p.id, "status": Status.IN_REVIEW.value}, ["id"])
-        assert store.reserve_name(f"Gull_Texel_Netherlands_Birds_Photography_00{i + 1}.JPG", p.id)
-        store.update_photo(p.id, file_name=f"Gull_Texel_Netherlands_Birds_Photography_00{i + 1}.JPG")
-        ids.append(p.id)
+    ids = in_review(store, 2)
+    for i, photo_id in enumerate(ids):
+        assert store.reserve_name(f"Gull_Texel_Netherlands_Birds_Photography_00{i + 1}.JPG", photo_id)
+        store.update_photo(photo_id, file_name=f"Gull_Texel_Netherlands_Birds_Photography_00{i + 1}.JPG")
     refused = client.post(f"/api/photos/{ids[0]}/approve", headers=_h())
     _assert_error_shape(refused, 400, "invalid_input")  # no text yet: a human must write or accept it
     edited = client.patch(f"/api/photos/{ids[0]}", headers=_h(), json={
@@ -169,22 +176,20 @@ def test_progress_streams_as_server_sent_events(services, tmp_path: Path) -> Non
 
 def test_rename_is_refused_when_the_name_is_already_published(client: Any, services) -> None:  # type: ignore[no-untyped-def]
     store = services.store
-    run = store.add_run({})
-    ps = store.add_set(run.id, "Gull", "Texel_Netherlands", "Birds")
-    p = store.add_photo(run.id, ps.id, "/in/1.jpg", "1.jpg")
-    store._db["photos"].update({"id": p.id, "status": Status.IN_REVIEW.value, "year": "2024"}, ["id"])
+    (photo_id,) = in_review(store, 1, year="2024")
     services.catalog.upsert({"File_Name": "Gull_On_The_Website_001.JPG"})
-    check = client.get(f"/api/names/check?name=gull_on_the_website_001.JPG&photo_id={p.id}", headers=_h()).get_json()
+    url = f"/api/names/check?name=gull_on_the_website_001.JPG&photo_id={photo_id}"
+    check = client.get(url, headers=_h()).get_json()
     assert check["ok"] is False and "published" in check["reason"]
     site_file = services.settings.site_dir / "2024" / "thumbs" / "Birds" / "Gull_Local_001.JPG"
     site_file.parent.mkdir(parents=True)
     site_file.write_bytes(b"x")
-    resp = client.patch(f"/api/photos/{p.id}", headers=_h(), json={"file_name": "Gull_Local_001.JPG"})
+    resp = client.patch(f"/api/photos/{photo_id}", headers=_h(), json={"file_name": "Gull_Local_001.JPG"})
     _assert_error_shape(resp, 409, "conflict")
     assert "local site folder" in resp.get_json()["error"]["message"]
-    ok = client.patch(f"/api/photos/{p.id}", headers=_h(), json={"file_name": "Gull_Fresh_001.JPG"})
+    ok = client.patch(f"/api/photos/{photo_id}", headers=_h(), json={"file_name": "Gull_Fresh_001.JPG"})
     assert ok.get_json()["photo"]["file_name"] == "Gull_Fresh_001.JPG"
-    assert store.name_owner("Gull_Fresh_001.JPG") == p.id
+    assert store.name_owner("Gull_Fresh_001.JPG") == photo_id
 
 
 def test_vocabulary_lists_feed_the_keyword_policy(client: Any, services) -> None:  # type: ignore[no-untyped-def]
@@ -203,11 +208,9 @@ def test_vocabulary_lists_feed_the_keyword_policy(client: Any, services) -> None
 
 def test_photo_detail_places_gate_findings_on_fields(client: Any, services) -> None:  # type: ignore[no-untyped-def]
     store = services.store
-    run = store.add_run({})
-    ps = store.add_set(run.id, "Gull", "Texel_Netherlands", "Birds")
-    p = store.add_photo(run.id, ps.id, "/in/1.jpg", "1.jpg")
-    store.update_photo(p.id, gate_issues=["alt_too_short", "repaired:caption_filler", "keywords_too_few"])
-    findings = client.get(f"/api/photos/{p.id}", headers=_h()).get_json()["findings"]
+    (photo_id,) = in_review(store, 1)
+    store.update_photo(photo_id, gate_issues=["alt_too_short", "repaired:caption_filler", "keywords_too_few"])
+    findings = client.get(f"/api/photos/{photo_id}", headers=_h()).get_json()["findings"]
     by_tag = {f["tag"]: f for f in findings}
     assert by_tag["alt_too_short"]["fields"] == ["alt_text"] and by_tag["alt_too_short"]["blocking"] is True
     assert by_tag["caption_filler"]["repaired"] is True and by_tag["caption_filler"]["blocking"] is False
@@ -223,13 +226,7 @@ def test_ai_status_explains_what_is_missing(client: Any) -> None:
 
 def test_edited_text_is_judged_again_without_rewriting_it(client: Any, services) -> None:  # type: ignore[no-untyped-def]
     store = services.store
-    run = store.add_run({})
-    ps = store.add_set(run.id, "Grey Heron", "Texel_Netherlands", "Birds")
-    ids = []
-    for i in range(2):
-        p = store.add_photo(run.id, ps.id, f"/in/{i}.jpg", f"{i}.jpg")
-        store._db["photos"].update({"id": p.id, "status": Status.IN_REVIEW.value}, ["id"])
-        ids.append(p.id)
+    ids = in_review(store, 2, subject="Grey Heron")
     store.update_photo(ids[0], gate_status="FAIL_BLOCKED", gate_issues=["caption_empty", "needs_manual_text"],
                        needs_manual_text=True)
     text = {"caption": "Grey heron standing motionless in a reed bed at the edge of a canal.",
@@ -245,12 +242,8 @@ def test_edited_text_is_judged_again_without_rewriting_it(client: Any, services)
 
 def test_review_list_uses_the_summary_query(client: Any, services) -> None:  # type: ignore[no-untyped-def]
     store = services.store
-    run = store.add_run({})
-    ps = store.add_set(run.id, "Gull", "Texel_Netherlands", "Birds")
-    for i in range(3):
-        p = store.add_photo(run.id, ps.id, f"/in/{i}.jpg", f"{i}.jpg")
-        store._db["photos"].update({"id": p.id, "status": Status.IN_REVIEW.value}, ["id"])
-        store.update_photo(p.id, keywords=["gull", f"wave {i}"], caption=f"Gull number {i}", dup_keeper=i == 1)
+    for i, photo_id in enumerate(in_review(store, 3)):
+        store.update_photo(photo_id, keywords=["gull", f"wave {i}"], caption=f"Gull number {i}", dup_keeper=i == 1)
     rows = client.get("/api/photos?q=wave%202", headers=_h()).get_json()["photos"]
     assert [r["original_name"] for r in rows] == ["2.jpg"]
     rows = client.get("/api/photos?status=in_review", headers=_h()).get_json()["photos"]
