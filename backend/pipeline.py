@@ -305,32 +305,27 @@ class Runner:
             updates = dict(produce() or {})
             quarantine = updates.pop("_quarantine", None)
             if quarantine:
-                self.store.advance(photo.id, Status.QUARANTINED, failed_stage=stage.name,
-                                   error=str(quarantine), stage_done=stage.name, **updates)
+                settled = self.store.advance(photo.id, Status.QUARANTINED, failed_stage=stage.name,
+                                             error=str(quarantine), stage_done=stage.name, **updates)
+            elif stage.to_status is not None and photo.status != stage.to_status:
+                settled = self.store.advance(photo.id, stage.to_status, stage_done=stage.name, **updates)
             else:
-                updates["stage_done"] = stage.name
-                current = self.store.get_photo(photo.id)
-                if stage.to_status is not None and current.status != stage.to_status:
-                    self.store.advance(photo.id, stage.to_status, **updates)
-                else:
-                    self.store.update_photo(photo.id, **updates)
+                settled = self.store.update_photo(photo.id, stage_done=stage.name, **updates)
         except StageError as exc:
-            cleanup.fail_photo(self.store, photo.id, exc.stage or stage.name, exc.reason)
+            settled = cleanup.fail_photo(self.store, photo.id, exc.stage or stage.name, exc.reason)
         except AppError as exc:
-            cleanup.fail_photo(self.store, photo.id, stage.name, exc.message)
+            settled = cleanup.fail_photo(self.store, photo.id, stage.name, exc.message)
         except RunPaused:
             raise
         except Exception as exc:  # an unexpected bug fails this photo, not the run
-            cleanup.fail_photo(self.store, photo.id, stage.name, f"unexpected error: {exc!r}")
+            settled = cleanup.fail_photo(self.store, photo.id, stage.name, f"unexpected error: {exc!r}")
         rate.done += 1
-        self._emit_progress(ctx.run_id, photo_id=photo.id, force=False)
+        self.bus.publish({"type": "photo", "run_id": ctx.run_id, "id": photo.id, "status": settled.status})
+        self._emit_progress(ctx.run_id, force=False)
 
     # -- progress ----------------------------------------------------------------------------
-    def _emit_progress(self, run_id: int, photo_id: int | None = None, *, force: bool = True) -> None:
-        """Publish a progress snapshot; per-photo calls are throttled (a snapshot reads the whole run)."""
-        if photo_id is not None:
-            photo = self.store.get_photo(photo_id)
-            self.bus.publish({"type": "photo", "run_id": run_id, "id": photo_id, "status": photo.status})
+    def _emit_progress(self, run_id: int, *, force: bool = True) -> None:
+        """Publish a progress snapshot; per-photo calls are throttled (a snapshot queries every photo of the run)."""
         state = self._state(run_id)
         now = time.monotonic()
         if not force and now - state.last_emit < PROGRESS_INTERVAL_S:

@@ -17,15 +17,18 @@ def scan(services: Services, paths: list[str]) -> tuple[list[str], list[tuple[st
     return [str(p) for p in result.candidates], [(s.path, s.reason) for s in result.skipped]
 
 
-def flags_for(services: Services, files: list[str], category: str, location: str) -> list[dict[str, Any]]:
+def flags_for(services: Services, files: list[str], category: str, location: str,
+              known_hashes: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """`known_hashes` are content hashes intake already computed (path -> sha256), not read twice."""
     flags: list[dict[str, Any]] = []
+    known_hashes = known_hashes or {}
     store, catalog = services.store, services.catalog
     for path in files:
         name = os.path.basename(path)
         queued = store.find_by_original(name, category, location)
         published = catalog.find_by_original(name, naming.slugify(category, transliterate=False), location)
         if not queued and not published:
-            digest = imaging.sha256_file(Path(path))
+            digest = known_hashes.get(path) or imaging.sha256_file(Path(path))
             queued = store.find_by_hash(digest)
             published = catalog.find_by_hash(digest)
         if published:
@@ -39,17 +42,18 @@ def flags_for(services: Services, files: list[str], category: str, location: str
 
 def preview(services: Services, paths: list[str], subject: str, location: str, category: str) -> dict[str, Any]:
     s = services.settings
-    files, skipped = scan(services, paths)
+    result = intake.scan(paths, settings=s)
+    files = [str(p) for p in result.candidates]
     name = naming.preview(s, subject=subject, location=location, category=category)
     return {
         "files": len(files),
         "paths": files,
-        "skipped": [{"path": p, "reason": r} for p, r in skipped],
+        "skipped": [{"path": skip.path, "reason": skip.reason} for skip in result.skipped],
         "name_preview": name,
         "name_too_long": len(name) > s.name_max_length,
         "name_max": s.name_max_length,
         "max": s.name_max_length,
-        "flags": flags_for(services, files, category, location),
+        "flags": flags_for(services, files, category, location, result.hashes),
         "known": known(services),
     }
 
