@@ -151,8 +151,7 @@ def create_app(services: Services, token: str) -> Flask:
             if len(name) > s.name_max_length:
                 raise InvalidInput(f"The filename {name} would have {len(name)} characters (limit "
                                    f"{s.name_max_length}); shorten the subject, location or category.")
-            exclude = {str(p) for p in spec.get("exclude", [])}
-            item["exclude"] = sorted(exclude)
+            item["exclude"] = sorted({str(p) for p in spec.get("exclude", [])})
             specs.append(item)
         on_ai = data.get("on_ai_unavailable", s.on_ai_unavailable)
         if on_ai not in ("pause", "manual", "rollback"):
@@ -161,9 +160,10 @@ def create_app(services: Services, token: str) -> Flask:
             store.add_vocabulary("location", item["location"])
             store.add_vocabulary("category", item["category"])
 
+        excluded = {path for item in specs for path in item["exclude"]}
+
         def scan(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
             files, skipped = preflight.scan(services, paths)
-            excluded = set().union(*(set(i["exclude"]) for i in specs))
             return [f for f in files if f not in excluded], skipped
 
         run = create_run(store, specs, options={"on_ai_unavailable": on_ai}, scan=scan)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import queue
 import secrets
 import sys
 import threading
@@ -48,7 +49,7 @@ def _progress_printer(services: Services) -> Any:
         while not stop.is_set():
             try:
                 event = q.get(timeout=0.2)
-            except Exception:
+            except queue.Empty:
                 continue
             if event.get("type") == "progress":
                 stage = event["run"]["stage"]

@@ -9,7 +9,6 @@ another file of the drop, so a 1,000-photo drop of distinct files reads no pixel
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidImage
+from .imaging import sha256_file
 
 SUPPORTED_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".heif"})
 _SYSTEM_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
@@ -139,11 +139,6 @@ def _file_reason(path: Path, *, pixel_cap: int, min_edge: int) -> str | None:
     return None
 
 
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 def scan(paths: Iterable[str | Path], *, settings: Any) -> ScanResult:
     """Expand dropped folders and files into sorted candidates plus the skipped files with reasons."""
     skipped: list[Skip] = []
@@ -171,7 +166,7 @@ def scan(paths: Iterable[str | Path], *, settings: Any) -> ScanResult:
         by_target[target] = path
         if sizes[size] > 1:
             try:
-                digest = _sha256(path)
+                digest = sha256_file(path)
             except OSError as exc:
                 skipped.append(Skip(str(path), f"unreadable: {exc.strerror or exc}"))
                 continue

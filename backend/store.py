@@ -188,10 +188,6 @@ class Store:
             raise NotFound(f"There is no set {set_id}.")
         return self._set(row)
 
-    def sets_for_run(self, run_id: int) -> list[PhotoSet]:
-        with self._tx() as db:
-            return [self._set(r) for r in db["sets"].find(run_id=run_id, order_by=["id"])]
-
     # -- photos -----------------------------------------------------------------------------
     def add_photo(self, run_id: int, set_id: int, original_path: str, original_name: str,
                   size_bytes: int = 0, **fields_: Any) -> Photo:
